@@ -1,0 +1,1 @@
+# auth/: Digest, GBA (BSF and NAF), Milenage.  Filled by later issues.

@@ -1,0 +1,1 @@
+# sip/: the SIP presence engine on Sofia-SIP nta.  Filled by issue 3.

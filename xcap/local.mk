@@ -1,0 +1,1 @@
+# xcap/: the XCAP server.  Filled by issue 4.
