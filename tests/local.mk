@@ -1,0 +1,44 @@
+# tests/: Check unit tests (tests/unit) and integration tests with real
+# peers (tests/integration), all run by `make check`.
+
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+TEST_LDADD = $(PD_INTERNAL) $(PD_EXT_LIBS) $(CHECK_LIBS)
+
+# Integration scripts find the binaries and fixtures through these.
+AM_TESTS_ENVIRONMENT = \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT;
+
+EXTRA_DIST += tests/fixtures tests/integration/lib.sh
+
+# --- db (issue 2)
+check_PROGRAMS += tests/unit/check_db
+tests_unit_check_db_SOURCES = tests/unit/check_db.c
+tests_unit_check_db_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_db_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_db
+
+# --- config (issue 2)
+check_PROGRAMS += tests/unit/check_config
+tests_unit_check_config_SOURCES = tests/unit/check_config.c
+tests_unit_check_config_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_config_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_config
+
+# --- presencectl end to end (issue 2)
+check_PROGRAMS += tests/unit/check_presencectl
+tests_unit_check_presencectl_SOURCES = tests/unit/check_presencectl.c
+tests_unit_check_presencectl_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_presencectl_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_presencectl
+
+# --- daemon life cycle (issue 2)
+dist_check_SCRIPTS += tests/integration/daemon_lifecycle.sh
+TESTS += tests/integration/daemon_lifecycle.sh
+
+# --- auth (digest)
+
+# --- sip
+
+# --- xcap
