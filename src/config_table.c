@@ -1,0 +1,79 @@
+/*
+ * config_table.c - every setting presenced knows, in one table.
+ *
+ * Adding a setting: add one row here (keep the sections together), one
+ * entry in etc/presenced.conf and one in man/presenced.conf.5.  The
+ * sample-file test in tests/unit/check_config.c fails until all three agree.
+ */
+#include "src/config_int.h"
+
+#include <string.h>
+
+#define H (int64_t)3600
+#define D (int64_t)86400
+
+const struct conf_setting conf_table[] = {
+	/* --- server --- */
+	{ "server.domains", CONF_STRING, "example.test", 0, 0, false, false,
+	  "SIP/XCAP domains this server is the presence server for" },
+	{ "server.open_domains", CONF_STRING, "", 0, 0, false, false,
+	  "domains in which any user is a presentity (labs and benchmarks only)" },
+	{ "server.pidfile", CONF_STRING, "", 0, 0, false, false,
+	  "pid file to create and lock; empty for none" },
+
+	/* --- store --- */
+	{ "store.path", CONF_STRING, PD_LOCALSTATEDIR "/lib/presenced/presenced.db",
+	  0, 0, false, false, "SQLite store file" },
+	{ "store.busy_timeout", CONF_DURATION, "5", 1, 600, false, false,
+	  "how long a connection waits for a lock, in seconds" },
+
+	/* --- sip --- */
+	{ "sip.listen", CONF_STRING, "udp:127.0.0.1:5060 tcp:127.0.0.1:5060", 0, 0,
+	  false, false, "SIP listeners: transport:address:port, space separated" },
+	{ "sip.trusted_peers", CONF_STRING, "", 0, 0, true, false,
+	  "addresses or CIDRs whose P-Asserted-Identity is honoured" },
+	/* sip.* settings of the presence engine go below this line. */
+
+	/* --- xcap --- */
+	{ "xcap.listen", CONF_STRING, "127.0.0.1:8443", 0, 0, false, false,
+	  "XCAP HTTPS listener, address:port" },
+	{ "xcap.root", CONF_STRING, "/xcap-root", 0, 0, false, false,
+	  "path of the XCAP root on the listener" },
+	{ "xcap.fqdn", CONF_STRING, "xcap.example.test", 0, 0, false, false,
+	  "host name of the XCAP server (NAF FQDN)" },
+	/* xcap.* settings of the XCAP server go below this line. */
+
+	/* --- tls --- */
+	{ "tls.cert", CONF_STRING, "", 0, 0, false, false,
+	  "PEM server certificate chain" },
+	{ "tls.key", CONF_STRING, "", 0, 0, false, true,
+	  "PEM private key of tls.cert" },
+	{ "tls.ca", CONF_STRING, "", 0, 0, false, false,
+	  "PEM CA bundle for verifying peers (trusted proxies)" },
+	/* tls.* settings go below this line. */
+
+	/* --- bsf --- */
+	{ "bsf.listen", CONF_STRING, "", 0, 0, false, false,
+	  "embedded BSF (Ub) listener, address:port; empty disables it" },
+	{ "bsf.fqdn", CONF_STRING, "bsf.example.test", 0, 0, false, false,
+	  "host name of the BSF, used in B-TIDs and the Ub realm" },
+	{ "bsf.key_lifetime", CONF_DURATION, "86400", 60, 7 * D, true, false,
+	  "lifetime of a bootstrapped key (Ks), in seconds" },
+
+	/* --- log --- */
+	{ "log.level", CONF_LEVEL, "info", 0, 0, true, false,
+	  "err, warn, notice, info or debug" },
+	{ "log.syslog", CONF_BOOL, "no", 0, 0, false, false,
+	  "log to syslog (facility daemon) instead of stderr" },
+};
+
+const size_t conf_table_len = sizeof(conf_table) / sizeof(conf_table[0]);
+
+int conf_table_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < conf_table_len; i++)
+		if (strlen(conf_table[i].name) == len &&
+		    memcmp(conf_table[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
