@@ -82,7 +82,7 @@ int db_subscriber_add(struct db *db, struct db_subscriber *s,
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	struct db_op op = { DB_OP_NONE };
 	sqlite3_stmt *st = NULL;
-	int64_t id = 0, now;
+	int64_t id = 0, now = 0;
 	size_t i;
 	int rc;
 
