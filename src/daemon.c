@@ -14,6 +14,7 @@
 #include "sip/sip.h"
 
 #include <errno.h>
+#include <libxml/parser.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -270,6 +271,8 @@ int daemon_main(const struct daemon_opts *o)
 		return 0;
 	}
 
+	/* libxml2's global state is set up once, before any thread starts. */
+	xmlInitParser();
 	log_setup(conf_bool(d.conf, "log.syslog") ? LOG_TO_SYSLOG : LOG_TO_STDERR,
 		  (enum log_level)conf_int(d.conf, "log.level"), "presenced");
 	if (!o->foreground && daemonize() < 0) {
@@ -307,5 +310,6 @@ out:
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	conf_free(d.conf);
+	xmlCleanupParser();
 	return d.exit_status;
 }
