@@ -6,5 +6,6 @@ auth_libpdauth_a_SOURCES = \
 	auth/auth_int.h \
 	auth/digest.c \
 	auth/digest_parse.c \
-	auth/nonce.c
+	auth/nonce.c \
+	auth/milenage.c
 PD_INTERNAL += auth/libpdauth.a
