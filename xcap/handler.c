@@ -182,59 +182,11 @@ static void loaded_clear(struct loaded *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Collect the users' rls-services documents for the global index. */
-struct collect {
-	uint8_t **docs;
-	size_t *lens;
-	size_t n, cap;
-};
-
-static int collect_one(const struct db_xcap_doc *d, void *arg)
-{
-	struct collect *c = arg;
-
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		uint8_t **nd = realloc(c->docs, cap * sizeof(*nd));
-		size_t *nl;
-
-		if (!nd)
-			return DB_ENOMEM;
-		c->docs = nd;
-		nl = realloc(c->lens, cap * sizeof(*nl));
-		if (!nl)
-			return DB_ENOMEM;
-		c->lens = nl;
-		c->cap = cap;
-	}
-	c->docs[c->n] = malloc(d->body_len ? d->body_len : 1);
-	if (!c->docs[c->n])
-		return DB_ENOMEM;
-	memcpy(c->docs[c->n], d->body, d->body_len);
-	c->lens[c->n++] = d->body_len;
-	return 0;
-}
-
-static void collect_free(struct collect *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->docs[i]);
-	free(c->docs);
-	free(c->lens);
-}
-
 /* RFC 4826 4.3.2: the global index is the union of every user's
  * <service> elements, composed on each GET (read-only). */
 static int load_rls_index(struct hctx *h, struct loaded *l)
 {
-	struct collect c = { 0 };
-	int rc = db_xcap_foreach_auid(h->db, "rls-services", collect_one, &c);
-
-	if (rc == 0)
-		rc = xcap_rls_index_compose((const uint8_t *const *)c.docs,
-					    c.lens, c.n, &l->body, &l->len);
-	collect_free(&c);
-	if (rc < 0)
+	if (xcap_rls_index_load(h->db, &l->body, &l->len) < 0)
 		return -1;
 	l->have = true;
 	etag_of(l->body, l->len, l->etag);

@@ -443,6 +443,7 @@ int xcap_server_start(struct xcap_server **sp, const struct conf *conf,
 		goto fail;
 	}
 	s->res_inited = true;
+	xcap_res_set_service_uri_hook(xcap_rls_service_taken, NULL);
 	if (xcap_tls_create(&s->tls, conf, err, sizeof(err)) < 0)
 		goto fail;
 	s->auth = hooks && hooks->auth ? hooks->auth : &xcap_auth_digest;

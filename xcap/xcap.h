@@ -73,7 +73,7 @@ struct xcap_auth_result {
 	/* On XCAP_AUTH_OK: an Authentication-Info value, "" for none. */
 	char auth_info[256];
 	/* For the log, whatever the outcome; never a secret. */
-	char reason[128];
+	char reason[256];
 };
 
 enum xcap_auth_outcome {

@@ -83,7 +83,7 @@ struct xcap_reply {
 	char challenge[XCAP_AUTH_MAX_CHALLENGES][512];
 	int n_challenges;
 	char auth_info[256];
-	char log[160];          /* one-line outcome for the access log */
+	char log[320];          /* one-line outcome for the access log */
 };
 
 /* One request as handler.c sees it (nothing of libmicrohttpd). */
@@ -119,6 +119,15 @@ void xcap_handle(const struct xcap_handler_cfg *cfg, struct db *db,
 void xcap_reply_clear(struct xcap_reply *r);
 /* Fill `out` with a short error reply (text/plain body). */
 void xcap_reply_error(struct xcap_reply *out, int status, const char *why);
+
+/* rlsdocs.c: the rls-services global index composed from every user's
+ * documents (*out malloc'd), and the xcap_service_uri_taken_fn hook that
+ * checks <service uri> uniqueness across users (RFC 4826 4.4.5).  Both
+ * return 0 / -1 (the hook: 1 taken, 0 free, -1 store error). */
+struct xcap_uri;
+int xcap_rls_index_load(struct db *db, uint8_t **out, size_t *outlen);
+int xcap_rls_service_taken(const char *service_uri, const struct xcap_uri *u,
+			   void *arg);
 
 /* Used by the handler for the RFC 4826 4.4.5 cross-document check: the
  * calling thread's store handle (set by server.c around each request). */
