@@ -42,3 +42,14 @@ TESTS += tests/integration/daemon_lifecycle.sh
 # --- sip
 
 # --- xcap
+check_PROGRAMS += tests/unit/check_xcap_uri
+tests_unit_check_xcap_uri_SOURCES = tests/unit/check_xcap_uri.c
+tests_unit_check_xcap_uri_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_xcap_uri_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_xcap_uri
+
+check_PROGRAMS += tests/unit/check_xcap_node
+tests_unit_check_xcap_node_SOURCES = tests/unit/check_xcap_node.c
+tests_unit_check_xcap_node_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_xcap_node_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_xcap_node
