@@ -38,7 +38,7 @@ struct hctx {
 	struct db *db;
 	const struct xcap_req *req;
 	struct xcap_reply *out;
-	struct xcap_auth_result auth;
+	const struct xcap_auth_result *auth;
 	struct xcap_uri *u;
 	const char *xui;        /* "" for global documents */
 	bool conditional;       /* If-Match or If-None-Match was sent */
@@ -287,7 +287,7 @@ static int store_cas(struct hctx *h, const struct loaded *old,
 	snprintf(detail, sizeof(detail), "status=%d etag=%s%s%s", status,
 		 newdoc ? etag : "-", old->have ? " previous=" : "",
 		 old->have ? old->etag : "");
-	rc = db_audit_add(h->db, h->auth.impi,
+	rc = db_audit_add(h->db, h->auth->impi,
 			  !strcmp(h->req->method, "DELETE") ? "xcap.delete"
 							    : "xcap.put",
 			  object, detail);
@@ -422,45 +422,50 @@ out:
 
 /* ------------------------------------------------------------- the entry */
 
-static int authenticate(struct hctx *h)
+int xcap_handle_auth(const struct xcap_handler_cfg *cfg, struct db *db,
+		     const struct xcap_req *req, struct xcap_auth_result *res,
+		     struct xcap_reply *out)
 {
 	struct xcap_auth_request ar;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
+	memset(res, 0, sizeof(*res));
+	if (strlen(req->uri) > cfg->max_uri) {
+		xcap_reply_error(out, 414, "request-target too long");
+		return -1;
+	}
 	memset(&ar, 0, sizeof(ar));
-	ar.method = h->req->method;
-	ar.uri = h->req->uri;
-	ar.authorization = h->req->header(h->req->hctx, "Authorization");
-	ar.remote_addr = h->req->remote_addr;
-	ar.tls = h->req->tls;
-	ar.header = h->req->header;
-	ar.hctx = h->req->hctx;
-	ar.db = h->db;
+	ar.method = req->method;
+	ar.uri = req->uri;
+	ar.authorization = req->header(req->hctx, "Authorization");
+	ar.remote_addr = req->remote_addr;
+	ar.tls = req->tls;
+	ar.header = req->header;
+	ar.hctx = req->hctx;
+	ar.db = db;
 	ar.now = clock_now();
-	rc = h->cfg->auth->authenticate(h->cfg->auth_ctx, &ar, &h->auth);
+	rc = cfg->auth->authenticate(cfg->auth_ctx, &ar, res);
 	switch (rc) {
 	case XCAP_AUTH_OK:
-		snprintf(h->out->auth_info, sizeof(h->out->auth_info), "%s",
-			 h->auth.auth_info);
 		return 0;
 	case XCAP_AUTH_CHALLENGE:
-		xcap_reply_error(h->out, 401, "authentication required");
-		for (int i = 0; i < h->auth.n_challenges &&
+		xcap_reply_error(out, 401, "authentication required");
+		for (int i = 0; i < res->n_challenges &&
 				i < XCAP_AUTH_MAX_CHALLENGES; i++)
-			memcpy(h->out->challenge[i], h->auth.challenge[i],
-			       sizeof(h->out->challenge[i]));
-		h->out->n_challenges = h->auth.n_challenges;
+			memcpy(out->challenge[i], res->challenge[i],
+			       sizeof(out->challenge[i]));
+		out->n_challenges = res->n_challenges;
 		break;
 	case XCAP_AUTH_FORBIDDEN:
-		xcap_reply_error(h->out, 403, "forbidden");
+		xcap_reply_error(out, 403, "forbidden");
 		break;
 	default:
-		xcap_reply_error(h->out, 500, "authentication failure");
+		xcap_reply_error(out, 500, "authentication failure");
 		break;
 	}
-	if (h->auth.reason[0])
-		snprintf(h->out->log, sizeof(h->out->log), "%s",
-			 h->auth.reason);
+	if (res->reason[0])
+		snprintf(out->log, sizeof(out->log), "%s", res->reason);
 	return -1;
 }
 
@@ -479,9 +484,9 @@ static int authorize(struct hctx *h, bool is_get)
 		}
 		return 0;
 	}
-	if (h->auth.impu[0])
-		yes = strcmp(h->auth.impu, h->u->xui) == 0;
-	else if (db_impu_belongs(h->db, h->auth.impi, h->u->xui, &yes) < 0) {
+	if (h->auth->impu[0])
+		yes = strcmp(h->auth->impu, h->u->xui) == 0;
+	else if (db_impu_belongs(h->db, h->auth->impi, h->u->xui, &yes) < 0) {
 		xcap_reply_error(h->out, 500, "store failure");
 		return -1;
 	}
@@ -493,7 +498,8 @@ static int authorize(struct hctx *h, bool is_get)
 }
 
 void xcap_handle(const struct xcap_handler_cfg *cfg, struct db *db,
-		 const struct xcap_req *req, struct xcap_reply *out)
+		 const struct xcap_req *req,
+		 const struct xcap_auth_result *auth, struct xcap_reply *out)
 {
 	struct xcap_result r = { 0 };
 	struct hctx h;
@@ -508,13 +514,7 @@ void xcap_handle(const struct xcap_handler_cfg *cfg, struct db *db,
 	h.db = db;
 	h.req = req;
 	h.out = out;
-	if (strlen(req->uri) > cfg->max_uri) {
-		xcap_reply_error(out, 414, "request-target too long");
-		return;
-	}
-	/* No request is served, not even a 404, before authentication. */
-	if (authenticate(&h) < 0)
-		return;
+	h.auth = auth;
 	if (!is_get && !is_put && !is_del) {
 		xcap_reply_error(out, 405, "method not allowed");
 		snprintf(out->allow, sizeof(out->allow), "GET, PUT, DELETE");
@@ -534,10 +534,8 @@ void xcap_handle(const struct xcap_handler_cfg *cfg, struct db *db,
 		do_write(&h, is_put);
 out:
 	xcap_uri_free(h.u);
-	/* The Authentication-Info of a success survives every outcome. */
-	if (!out->auth_info[0] && h.auth.auth_info[0])
-		snprintf(out->auth_info, sizeof(out->auth_info), "%s",
-			 h.auth.auth_info);
+	snprintf(out->auth_info, sizeof(out->auth_info), "%s",
+		 auth->auth_info);
 	if (!out->log[0])
-		snprintf(out->log, sizeof(out->log), "%s", h.auth.impi);
+		snprintf(out->log, sizeof(out->log), "%s", auth->impi);
 }

@@ -58,10 +58,13 @@ struct xcap_conn {
 
 struct xcap_rq {
 	char *uri;
+	char addr[64];
+	struct xcap_auth_result auth;
 	uint8_t *body;
 	size_t len, cap;
 	bool started;
-	bool too_big;
+	bool too_big;           /* over xcap.max_body: body being dropped */
+	size_t dropped;
 	bool answered;
 };
 
@@ -103,6 +106,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
+	/* MHD 0.9.75 says this, in the worker thread, right after
+	 * gnutls_handshake() failed and before it closes the socket. */
+	if (strncmp(line, "Error: received handshake message", 33) == 0)
+		xcap_tls_refusal_alert();
 	log_debug("xcap: libmicrohttpd: %s", line);
 }
 
@@ -153,8 +160,7 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 			log_info("xcap: connection from %s closed: %s",
 				 cx->addr, why);
 	}
-	if (cx->tc.session)
-		gnutls_session_set_ptr(cx->tc.session, NULL);
+	xcap_tls_conn_closed(&cx->tc);
 	free(cx);
 	*socket_context = NULL;
 }
@@ -246,6 +252,54 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct xcap_rq *rq,
 	return ret;
 }
 
+/* The handler's view of this request (body added once complete). */
+static int req_fill(struct xcap_server *s, struct MHD_Connection *c,
+		    struct xcap_rq *rq, const char *method, struct xcap_req *req,
+		    struct xcap_tls_info *tinfo, char *sni, size_t snilen,
+		    struct db **dbp)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct xcap_conn *cx = NULL;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci)
+		cx = ci->socket_context;
+	if (!cx)
+		return -1;
+	*dbp = worker_db(s);
+	if (!*dbp)
+		return -1;
+	xcap_tls_info_get(cx->tc.session, tinfo, sni, snilen);
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->uri = rq->uri;
+	req->body = rq->body;
+	req->body_len = rq->len;
+	req->header = hdr_get;
+	req->hctx = c;
+	req->remote_addr = cx->addr;
+	req->tls = tinfo;
+	if (!rq->started) {
+		cx->requests++;
+		cx->tc.finished = true;  /* a request came: TLS is up */
+	}
+	snprintf(rq->addr, sizeof(rq->addr), "%s", cx->addr);
+	return 0;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, struct xcap_rq *rq,
+			      const char *method, struct xcap_reply *reply)
+{
+	enum MHD_Result ret;
+
+	log_info("xcap: %s %s %s -> %d %s", rq->addr, method, rq->uri,
+		 reply->status, reply->log);
+	ret = send_reply(c, reply);
+	xcap_reply_clear(reply);
+	rq->answered = true;
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -253,13 +307,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 {
 	struct xcap_server *s = cls;
 	struct xcap_rq *rq = *con_cls;
-	const union MHD_ConnectionInfo *ci;
-	struct xcap_conn *cx = NULL;
 	struct xcap_tls_info tinfo;
 	struct xcap_req req;
 	struct xcap_reply reply;
 	char sni[256];
-	struct db *db;
+	struct db *db = NULL;
 	enum MHD_Result ret;
 
 	if (!rq)
@@ -268,24 +320,54 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*upload_size = 0;  /* discard the rest of a refused body */
 		return MHD_YES;
 	}
+	if (rq->too_big) {
+		/* MHD 0.9.75 cannot queue a reply in the middle of an upload:
+		 * drop the rest of the body unbuffered and answer 413 at its
+		 * end, but close at once on a sender that will not stop. */
+		size_t n = *upload_size;
+
+		*upload_size = 0;
+		rq->dropped += n;
+		if (rq->dropped > 4 * s->max_body)
+			return MHD_NO;
+		if (n)
+			return MHD_YES;
+		xcap_reply_error(&reply, 413, "request body too large");
+		return answer(c, rq, method, &reply);
+	}
 	if (!rq->started) {
 		const char *cl = MHD_lookup_connection_value(c,
 			MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
+		if (req_fill(s, c, rq, method, &req, &tinfo, sni, sizeof(sni),
+			     &db) < 0)
+			return send_error(c, rq, 500, "server not ready");
 		rq->started = true;
-		/* RFC 9110 15.5.15: 414 for a target longer than we serve. */
-		if (strlen(rq->uri) > s->cfg.max_uri)
-			return send_error(c, rq, 414, "request-target too long");
 		/* RFC 9110 15.5.14: refuse before reading the body. */
-		if (cl && strtoull(cl, NULL, 10) > s->max_body)
-			return send_error(c, rq, 413, "request body too large");
-		return MHD_YES;
+		if (cl && strtoull(cl, NULL, 10) > s->max_body) {
+			xcap_reply_error(&reply, 413, "request body too large");
+			return answer(c, rq, method, &reply);
+		}
+		/* 414, then authentication, before any body is read. */
+		xcap_thread_db_set(db);
+		ret = xcap_handle_auth(&s->cfg, db, &req, &rq->auth, &reply) < 0
+			? answer(c, rq, method, &reply) : MHD_YES;
+		xcap_thread_db_set(NULL);
+		return ret;
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
 
-		if (rq->len + n > s->max_body)
-			return send_error(c, rq, 413, "request body too large");
+		if (rq->len + n > s->max_body) {
+			/* chunked body over the limit: stop buffering now */
+			rq->too_big = true;
+			rq->dropped = n;
+			*upload_size = 0;
+			free(rq->body);
+			rq->body = NULL;
+			rq->len = rq->cap = 0;
+			return MHD_YES;
+		}
 		if (rq->len + n > rq->cap) {
 			size_t cap = rq->cap ? rq->cap : 4096;
 			uint8_t *nb;
@@ -307,35 +389,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	}
 
 	/* The whole request is here. */
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci)
-		cx = ci->socket_context;
-	if (!cx)
-		return send_error(c, rq, 500, "no connection state");
-	cx->requests++;
-	cx->tc.finished = true;
-	db = worker_db(s);
-	if (!db)
-		return send_error(c, rq, 500, "store unavailable");
+	if (req_fill(s, c, rq, method, &req, &tinfo, sni, sizeof(sni),
+		     &db) < 0)
+		return send_error(c, rq, 500, "server not ready");
 	xcap_thread_db_set(db);
-	xcap_tls_info_get(cx->tc.session, &tinfo, sni, sizeof(sni));
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.uri = rq->uri;
-	req.body = rq->body;
-	req.body_len = rq->len;
-	req.header = hdr_get;
-	req.hctx = c;
-	req.remote_addr = cx->addr;
-	req.tls = &tinfo;
-	xcap_handle(&s->cfg, db, &req, &reply);
-	log_info("xcap: %s %s %s -> %d %s", cx->addr, method, rq->uri,
-		 reply.status, reply.log);
-	ret = send_reply(c, &reply);
-	xcap_reply_clear(&reply);
+	xcap_handle(&s->cfg, db, &req, &rq->auth, &reply);
 	xcap_thread_db_set(NULL);
-	rq->answered = true;
-	return ret;
+	return answer(c, rq, method, &reply);
 }
 
 /* -------------------------------------------------------------- start/stop */

@@ -290,6 +290,12 @@ static int ext_cb(void *ctx, unsigned tls_id, const unsigned char *data,
 	return 0;
 }
 
+/* The connection of this thread whose ClientHello is being processed,
+ * from the hello's PRE hook until its POST hook: when GnuTLS refuses the
+ * hello in between, libmicrohttpd logs the failure from this same thread
+ * before it closes the socket, and xcap_tls_refusal_alert() answers it. */
+static __thread struct xcap_tls_conn *tl_hello;
+
 static int hs_hook(gnutls_session_t session, unsigned int htype,
 		   unsigned when, unsigned int incoming,
 		   const gnutls_datum_t *msg)
@@ -300,6 +306,7 @@ static int hs_hook(gnutls_session_t session, unsigned int htype,
 		return 0;
 	if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && incoming) {
 		if (when == GNUTLS_HOOK_PRE) {
+			tl_hello = tc;
 			tc->hello_seen = true;
 			if (msg && msg->size >= 2) {
 				tc->hello_version =
@@ -310,6 +317,8 @@ static int hs_hook(gnutls_session_t session, unsigned int htype,
 			}
 		} else {
 			tc->hello_ok = true;
+			if (tl_hello == tc)
+				tl_hello = NULL;
 		}
 	}
 	if (htype == GNUTLS_HANDSHAKE_FINISHED && incoming &&
@@ -347,6 +356,30 @@ int xcap_tls_conn_setup(struct xcap_tls *t, gnutls_session_t session,
 	return 0;
 }
 
+void xcap_tls_refusal_alert(void)
+{
+	struct xcap_tls_conn *tc = tl_hello;
+
+	tl_hello = NULL;
+	if (!tc || !tc->session || tc->hello_ok || tc->finished)
+		return;
+	/* RFC 8446 6.2 / RFC 5246 7.2.2: a refused handshake ends with a
+	 * fatal alert.  libmicrohttpd just closes the socket, so send it
+	 * here (the socket is still open; an alert is a few bytes). */
+	gnutls_alert_send(tc->session, GNUTLS_AL_FATAL,
+			  tc->hello_version < 0x0303 ? GNUTLS_A_PROTOCOL_VERSION
+						     : GNUTLS_A_HANDSHAKE_FAILURE);
+	tc->alert_sent = true;
+}
+
+void xcap_tls_conn_closed(struct xcap_tls_conn *tc)
+{
+	if (tl_hello == tc)
+		tl_hello = NULL;
+	if (tc->session)
+		gnutls_session_set_ptr(tc->session, NULL);
+}
+
 static const char *version_name(uint16_t v)
 {
 	switch (v) {
@@ -367,14 +400,16 @@ bool xcap_tls_conn_refused(const struct xcap_tls_conn *tc, char *why,
 	if (!tc->hello_seen) {
 		snprintf(why, whylen, "no TLS ClientHello received");
 	} else if (!tc->hello_ok) {
+		const char *alert = tc->alert_sent ? "; fatal alert sent" : "";
+
 		if (tc->hello_version < 0x0303)
 			snprintf(why, whylen, "client offers at most %s, "
-				 "TLS 1.2 or 1.3 required",
-				 version_name(tc->hello_version));
+				 "TLS 1.2 or 1.3 required%s",
+				 version_name(tc->hello_version), alert);
 		else
 			snprintf(why, whylen, "no acceptable cipher suite or "
 				 "key exchange offered (AEAD with ECDHE/DHE "
-				 "required)");
+				 "required)%s", alert);
 	} else {
 		gnutls_alert_description_t a = gnutls_alert_get(tc->session);
 		const char *an = gnutls_alert_get_name(a);

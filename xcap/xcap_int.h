@@ -42,6 +42,7 @@ struct xcap_tls_conn {
 	bool finished;          /* the handshake completed */
 	uint16_t hello_version; /* legacy_version of the ClientHello */
 	bool hello_supported_versions; /* it carried supported_versions */
+	bool alert_sent;        /* we sent the fatal alert of a refusal */
 };
 
 /* Load tls.cert/tls.key (the default identity) and every tls.sni entry,
@@ -61,6 +62,12 @@ int xcap_tls_cert_cb(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
  * the resumption lifetime and installs the handshake hooks. */
 int xcap_tls_conn_setup(struct xcap_tls *t, gnutls_session_t session,
 			struct xcap_tls_conn *tc);
+/* libmicrohttpd reported a failed handshake on this thread: if it failed
+ * on the ClientHello (no acceptable version or suite), send the fatal
+ * alert MHD does not send. */
+void xcap_tls_refusal_alert(void);
+/* The connection is going away: forget it. */
+void xcap_tls_conn_closed(struct xcap_tls_conn *tc);
 /* After a connection closed: when its handshake did not complete, write
  * the refusal with its reason to `why` (and return true). */
 bool xcap_tls_conn_refused(const struct xcap_tls_conn *tc, char *why,
@@ -110,12 +117,19 @@ struct xcap_handler_cfg {
 	void *changed_arg;
 };
 
-/* Serve one complete request (body fully received): authenticate, parse
- * the URI, authorize, then GET/PUT/DELETE with conditional headers and
- * compare-and-swap.  Always fills `out` (release with
- * xcap_reply_clear). */
+/* Step 1, as soon as the headers are in (before any body is read, so an
+ * unauthenticated client never makes us buffer one): the 414 check and
+ * authentication.  Returns 0 with *res filled, or -1 with `out` the
+ * answer (401 with challenges, 403, 414, 500). */
+int xcap_handle_auth(const struct xcap_handler_cfg *cfg, struct db *db,
+		     const struct xcap_req *req, struct xcap_auth_result *res,
+		     struct xcap_reply *out);
+/* Step 2, with the whole body: parse the URI, authorize `auth`, then
+ * GET/PUT/DELETE with conditional headers and compare-and-swap.  Always
+ * fills `out` (release with xcap_reply_clear). */
 void xcap_handle(const struct xcap_handler_cfg *cfg, struct db *db,
-		 const struct xcap_req *req, struct xcap_reply *out);
+		 const struct xcap_req *req,
+		 const struct xcap_auth_result *auth, struct xcap_reply *out);
 void xcap_reply_clear(struct xcap_reply *r);
 /* Fill `out` with a short error reply (text/plain body). */
 void xcap_reply_error(struct xcap_reply *out, int status, const char *why);
