@@ -1,1 +1,7 @@
-# sip/: the SIP presence engine on Sofia-SIP nta.  Filled by issue 3.
+# sip/: the SIP side on Sofia-SIP: the event loop and the presence engine.
+
+noinst_LIBRARIES += sip/libpdsip.a
+sip_libpdsip_a_SOURCES = \
+	sip/sip.h \
+	sip/loop.c
+PD_INTERNAL += sip/libpdsip.a
