@@ -47,6 +47,14 @@ TESTS += tests/unit/check_digest
 # --- sip
 
 # --- xcap
+# server (issue 4): HTTPS + Digest against the real daemon, with curl and
+# gnutls-cli; throwaway certificates are made with certtool at test time.
+EXTRA_DIST += tests/integration/xcap_lib.sh
+dist_check_SCRIPTS += tests/integration/xcap_tls.sh \
+	tests/integration/xcap_rfc4825.sh tests/integration/xcap_race.sh \
+	tests/integration/xcap_badinput.sh
+TESTS += tests/integration/xcap_tls.sh tests/integration/xcap_rfc4825.sh \
+	tests/integration/xcap_race.sh tests/integration/xcap_badinput.sh
 check_PROGRAMS += tests/unit/check_xcap_uri
 tests_unit_check_xcap_uri_SOURCES = tests/unit/check_xcap_uri.c
 tests_unit_check_xcap_uri_CFLAGS = $(TEST_CFLAGS)

@@ -30,7 +30,7 @@
 #include "db/db.h"
 #include "xcap/xcap_res.h"
 
-#define XCAP_CAS_TRIES 3
+#define XCAP_CAS_TRIES 5
 
 /* State of one request while it is handled. */
 struct hctx {
