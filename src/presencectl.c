@@ -29,7 +29,8 @@ static void usage(FILE *f)
 		"                 [--amf HEX] [--sqn HEX] [--password PW]\n"
 		"  subscriber list\n"
 		"  subscriber show IMPI\n"
-		"  subscriber delete IMPI\n",
+		"  subscriber delete IMPI\n"
+		"  subscriber import FILE   (CSV; see presencectl(8))\n",
 		PD_SYSCONFDIR);
 }
 
