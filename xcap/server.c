@@ -63,6 +63,7 @@ struct xcap_rq {
 	uint8_t *body;
 	size_t len, cap;
 	bool started;
+	struct xcap_reply *early; /* refusal decided on the headers */
 	bool too_big;           /* over xcap.max_body: body being dropped */
 	size_t dropped;
 	bool answered;
@@ -186,6 +187,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	if (!rq)
 		return;
+	if (rq->early) {
+		xcap_reply_clear(rq->early);
+		free(rq->early);
+	}
 	free(rq->uri);
 	free(rq->body);
 	free(rq);
@@ -313,6 +318,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	char sni[256];
 	struct db *db = NULL;
 	enum MHD_Result ret;
+	int rc;
 
 	if (!rq)
 		return send_error(c, NULL, 500, "out of memory");
@@ -350,9 +356,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		}
 		/* 414, then authentication, before any body is read. */
 		xcap_thread_db_set(db);
-		ret = xcap_handle_auth(&s->cfg, db, &req, &rq->auth, &reply) < 0
-			? answer(c, rq, method, &reply) : MHD_YES;
+		rc = xcap_handle_auth(&s->cfg, db, &req, &rq->auth, &reply);
 		xcap_thread_db_set(NULL);
+		if (rc == 0)
+			return MHD_YES;
+		/* Refuse a body at once (MHD then closes the connection rather
+		 * than read it); without a body, answer in the final call so
+		 * that the connection stays open for the authenticated retry. */
+		if ((cl && strtoull(cl, NULL, 10) > 0) ||
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+				MHD_HTTP_HEADER_TRANSFER_ENCODING))
+			return answer(c, rq, method, &reply);
+		rq->early = malloc(sizeof(*rq->early));
+		if (!rq->early) {
+			xcap_reply_clear(&reply);
+			return send_error(c, rq, 500, "out of memory");
+		}
+		*rq->early = reply;
+		return MHD_YES;
+	}
+	if (rq->early) {
+		struct xcap_reply *e = rq->early;
+
+		rq->early = NULL;
+		*upload_size = 0;
+		ret = answer(c, rq, method, e);
+		free(e);
 		return ret;
 	}
 	if (*upload_size) {
