@@ -55,6 +55,11 @@ dist_check_SCRIPTS += tests/integration/xcap_tls.sh \
 	tests/integration/xcap_badinput.sh
 TESTS += tests/integration/xcap_tls.sh tests/integration/xcap_rfc4825.sh \
 	tests/integration/xcap_race.sh tests/integration/xcap_badinput.sh
+check_PROGRAMS += tests/unit/check_xcap_server
+tests_unit_check_xcap_server_SOURCES = tests/unit/check_xcap_server.c
+tests_unit_check_xcap_server_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_xcap_server_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_xcap_server
 check_PROGRAMS += tests/unit/check_xcap_uri
 tests_unit_check_xcap_uri_SOURCES = tests/unit/check_xcap_uri.c
 tests_unit_check_xcap_uri_CFLAGS = $(TEST_CFLAGS)
