@@ -54,6 +54,9 @@ struct xcap_conn {
 	struct xcap_server *s;
 	char addr[64];
 	unsigned requests;
+	/* TLS facts for authenticators, read once at the first request */
+	struct xcap_tls_info tinfo;
+	char sni[256];
 };
 
 struct xcap_rq {
@@ -260,7 +263,6 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct xcap_rq *rq,
 /* The handler's view of this request (body added once complete). */
 static int req_fill(struct xcap_server *s, struct MHD_Connection *c,
 		    struct xcap_rq *rq, const char *method, struct xcap_req *req,
-		    struct xcap_tls_info *tinfo, char *sni, size_t snilen,
 		    struct db **dbp)
 {
 	const union MHD_ConnectionInfo *ci;
@@ -274,7 +276,16 @@ static int req_fill(struct xcap_server *s, struct MHD_Connection *c,
 	*dbp = worker_db(s);
 	if (!*dbp)
 		return -1;
-	xcap_tls_info_get(cx->tc.session, tinfo, sni, snilen);
+	if (cx->requests == 0 && !rq->started) {
+		xcap_tls_info_get(cx->tc.session, &cx->tinfo, cx->sni,
+				  sizeof(cx->sni));
+		log_debug("xcap: %s: %s %s (%02x%02x)%s%s%s", cx->addr,
+			  cx->tinfo.protocol ? cx->tinfo.protocol : "?",
+			  cx->tinfo.cipher_suite, cx->tinfo.suite_id[0],
+			  cx->tinfo.suite_id[1],
+			  cx->tinfo.resumed ? ", resumed" : "",
+			  cx->sni[0] ? ", SNI " : "", cx->sni);
+	}
 	memset(req, 0, sizeof(*req));
 	req->method = method;
 	req->uri = rq->uri;
@@ -283,7 +294,7 @@ static int req_fill(struct xcap_server *s, struct MHD_Connection *c,
 	req->header = hdr_get;
 	req->hctx = c;
 	req->remote_addr = cx->addr;
-	req->tls = tinfo;
+	req->tls = &cx->tinfo;
 	if (!rq->started) {
 		cx->requests++;
 		cx->tc.finished = true;  /* a request came: TLS is up */
@@ -312,10 +323,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 {
 	struct xcap_server *s = cls;
 	struct xcap_rq *rq = *con_cls;
-	struct xcap_tls_info tinfo;
 	struct xcap_req req;
 	struct xcap_reply reply;
-	char sni[256];
 	struct db *db = NULL;
 	enum MHD_Result ret;
 	int rc;
@@ -345,8 +354,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		const char *cl = MHD_lookup_connection_value(c,
 			MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-		if (req_fill(s, c, rq, method, &req, &tinfo, sni, sizeof(sni),
-			     &db) < 0)
+		if (req_fill(s, c, rq, method, &req, &db) < 0)
 			return send_error(c, rq, 500, "server not ready");
 		rq->started = true;
 		/* RFC 9110 15.5.14: refuse before reading the body. */
@@ -418,8 +426,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	}
 
 	/* The whole request is here. */
-	if (req_fill(s, c, rq, method, &req, &tinfo, sni, sizeof(sni),
-		     &db) < 0)
+	if (req_fill(s, c, rq, method, &req, &db) < 0)
 		return send_error(c, rq, 500, "server not ready");
 	xcap_thread_db_set(db);
 	xcap_handle(&s->cfg, db, &req, &rq->auth, &reply);

@@ -97,6 +97,12 @@ expect_status "Basic is not accepted" 401 xc_anon --basic -u alice@example.test:
 expect_status "Digest as alice" 200 xc_alice "$XROOT/xcap-caps/global/index"
 xc_alice -D "$T/h" -o /dev/null "$XROOT/xcap-caps/global/index"
 check "success carries Authentication-Info rspauth" grep -q 'Authentication-Info: .*rspauth=' "$T/h"
+# What an authenticator (GBA: NAF_Id) learns: the suite and its IANA code.
+check "TLS 1.3 suite and its code reach the authenticator" \
+	grep -Eq 'xcap: 127.0.0.1: TLS1.3 TLS_(AES_(128|256)_GCM_SHA(256|384)|CHACHA20_POLY1305_SHA256) \(130[123]\)' "$PD_LOG"
+xc_alice --tls-max 1.2 -o /dev/null "$XROOT/xcap-caps/global/index"
+check "TLS 1.2 suite and its code reach the authenticator" \
+	grep -Eq 'xcap: 127.0.0.1: TLS1.2 TLS_ECDHE_ECDSA_[A-Z0-9_]+ \(c0(2b|2c|ac|ad)|cca9\)' "$PD_LOG"
 
 check "daemon still running" kill -0 "$PD_PID"
 check "daemon stops cleanly (exit 0)" pd_stop
