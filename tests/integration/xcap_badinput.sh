@@ -3,12 +3,14 @@
 # (413, by Content-Length and chunked), overlong request-targets (414),
 # malformed and non-UTF-8 XML, DOCTYPEs with external entities and the
 # billion-laughs expansion, path traversal, broken node selectors and
-# predicates, unknown AUIDs, bytes that are not TLS.  Each gets a clear
-# status, the stored document never changes, and the daemon lives on.
+# predicates, unknown AUIDs, bytes that are not TLS; the per-address
+# connection limit and the idle timeout.  Each gets a clear status, the
+# stored document never changes, and the daemon lives on.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/integration/xcap_lib.sh"
 
-xcap_setup -o xcap.max_body=64k -o xcap.max_uri=2k
+xcap_setup -o xcap.max_body=64k -o xcap.max_uri=2k \
+	-o xcap.max_connections_per_ip=4 -o xcap.connection_timeout=2
 A="$XROOT/resource-lists/users/sip:alice@example.test/index"
 RL=application/resource-lists+xml
 NS='xmlns="urn:ietf:params:xml:ns:resource-lists"'
@@ -106,6 +108,22 @@ head -c 4096 /dev/urandom |
 	timeout 5 bash -c "cat > /dev/tcp/127.0.0.1/$XCAP_PORT" 2>/dev/null
 check "plain HTTP on the HTTPS port gets no answer" \
 	bash -c "! curl -sS --max-time 5 http://127.0.0.1:$XCAP_PORT/ >/dev/null 2>&1"
+
+# --- connection limits: four idle connections fill this address's quota
+exec 5<>/dev/tcp/127.0.0.1/"$XCAP_PORT" 6<>/dev/tcp/127.0.0.1/"$XCAP_PORT" \
+	7<>/dev/tcp/127.0.0.1/"$XCAP_PORT" 8<>/dev/tcp/127.0.0.1/"$XCAP_PORT"
+check "a fifth connection from the same address is refused" \
+	bash -c "! curl -sS --max-time 5 --cacert '$T/ca.pem' https://127.0.0.1:$XCAP_PORT/ >/dev/null 2>&1"
+exec 5>&- 6>&- 7>&- 8>&-
+sleep 1
+expect_status "after they close, connections are accepted again" 200 xc_alice "$A"
+# --- an idle connection is closed after xcap.connection_timeout (2 s)
+exec 5<>/dev/tcp/127.0.0.1/"$XCAP_PORT"
+sleep 3.5
+timeout 2 cat <&5 >/dev/null 2>&1
+rc=$?
+exec 5>&-
+check "idle connection closed by the server after the timeout (rc $rc)" test "$rc" != 124
 
 # --- nothing was half-written, and the server still serves
 check "document unchanged after every refused write" test "$(xc_etag xc_alice "$A")" = "$e0"
