@@ -404,8 +404,9 @@ END_TEST
 static int64_t fake_now;
 static int64_t fake_clock(void *arg) { return fake_now; }
 
-static void digest_answer(const char *challenge, const char *uri, int nc,
-			  char *out, size_t outlen)
+static void digest_answer_alg(enum auth_digest_alg alg,
+			      const char *challenge, const char *uri, int nc,
+			      char *out, size_t outlen)
 {
 	char nonce[128] = "", ha1[65], resp[65], ncs[9];
 	const char *n = strstr(challenge, "nonce=\"");
@@ -413,11 +414,11 @@ static void digest_answer(const char *challenge, const char *uri, int nc,
 
 	ck_assert_ptr_nonnull(n);
 	sscanf(n + 7, "%127[^\"]", nonce);
-	ck_assert_int_eq(auth_digest_ha1(AUTH_DIGEST_SHA256, "alice@example.test",
+	ck_assert_int_eq(auth_digest_ha1(alg, "alice@example.test",
 					 "example.test", "pw", ha1,
 					 sizeof(ha1)), 0);
 	snprintf(ncs, sizeof(ncs), "%08x", nc);
-	in.alg = AUTH_DIGEST_SHA256;
+	in.alg = alg;
 	in.ha1_hex = ha1;
 	in.nonce = nonce;
 	in.nc = ncs;
@@ -428,8 +429,15 @@ static void digest_answer(const char *challenge, const char *uri, int nc,
 	ck_assert_int_eq(auth_digest_response(&in, resp, sizeof(resp)), 0);
 	snprintf(out, outlen, "Digest username=\"alice@example.test\", "
 		 "realm=\"example.test\", nonce=\"%s\", uri=\"%s\", "
-		 "algorithm=SHA-256, qop=auth, nc=%s, cnonce=\"c0ffee\", "
-		 "response=\"%s\"", nonce, uri, ncs, resp);
+		 "algorithm=%s, qop=auth, nc=%s, cnonce=\"c0ffee\", "
+		 "response=\"%s\"", nonce, uri,
+		 alg == AUTH_DIGEST_MD5 ? "MD5" : "SHA-256", ncs, resp);
+}
+
+static void digest_answer(const char *challenge, const char *uri, int nc,
+			  char *out, size_t outlen)
+{
+	digest_answer_alg(AUTH_DIGEST_SHA256, challenge, uri, nc, out, outlen);
 }
 
 START_TEST(rfc7616_3_3_stale_and_replay)
@@ -475,6 +483,18 @@ START_TEST(rfc7616_3_3_stale_and_replay)
 	ck_assert_ptr_nonnull(strstr(res.challenge[0], "algorithm=SHA-256"));
 	ck_assert_ptr_nonnull(strstr(res.challenge[1], "algorithm=MD5"));
 	snprintf(challenge, sizeof(challenge), "%s", res.challenge[0]);
+	{	/* the MD5 challenge works as well */
+		char md5ch[512];
+
+		snprintf(md5ch, sizeof(md5ch), "%s", res.challenge[1]);
+		digest_answer_alg(AUTH_DIGEST_MD5, md5ch, RL_URI, 1, cred,
+				  sizeof(cred));
+		req.authorization = cred;
+		memset(&res, 0, sizeof(res));
+		ck_assert_int_eq(xcap_auth_digest.authenticate(ctx, &req, &res),
+				 XCAP_AUTH_OK);
+		ck_assert_str_eq(res.impi, "alice@example.test");
+	}
 
 	digest_answer(challenge, RL_URI, 1, cred, sizeof(cred));
 	req.authorization = cred;
