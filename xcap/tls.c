@@ -45,7 +45,7 @@ struct xcap_tls {
 	unsigned lifetime;              /* seconds, resumption window */
 	pthread_mutex_t lock;           /* guards the ticket key */
 	gnutls_datum_t ticket_key;
-	int64_t ticket_key_born;        /* clock_mono_ms() / 1000 */
+	int64_t ticket_key_born;        /* clock_now() when made */
 };
 
 /* ------------------------------------------------------------ identities */
@@ -167,7 +167,7 @@ static int ticket_key_new(struct xcap_tls *t)
 		gnutls_free(t->ticket_key.data);
 	}
 	t->ticket_key = k;
-	t->ticket_key_born = clock_mono_ms() / 1000;
+	t->ticket_key_born = clock_now();
 	return 0;
 }
 
@@ -330,7 +330,7 @@ static int hs_hook(gnutls_session_t session, unsigned int htype,
 int xcap_tls_conn_setup(struct xcap_tls *t, gnutls_session_t session,
 			struct xcap_tls_conn *tc)
 {
-	int64_t now = clock_mono_ms() / 1000;
+	int64_t now = clock_now();
 	int g;
 
 	tc->tls = t;
@@ -343,8 +343,9 @@ int xcap_tls_conn_setup(struct xcap_tls *t, gnutls_session_t session,
 	 * lifetime, so no ticket outlives two lifetimes in any case. */
 	gnutls_db_set_cache_expiration(session, (int)t->lifetime);
 	pthread_mutex_lock(&t->lock);
-	if (now - t->ticket_key_born >= (int64_t)t->lifetime &&
-	    ticket_key_new(t) < 0)
+	/* (a clock that went backwards also gets a new key) */
+	if ((now - t->ticket_key_born >= (int64_t)t->lifetime ||
+	     now < t->ticket_key_born) && ticket_key_new(t) < 0)
 		log_warn("xcap: cannot rotate the TLS ticket key");
 	g = gnutls_session_ticket_enable_server(session, &t->ticket_key);
 	pthread_mutex_unlock(&t->lock);
