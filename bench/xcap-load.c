@@ -240,6 +240,13 @@ static int one_request(struct worker *w)
 		status = read_response(w);
 		if (status != 401)
 			return status;
+		/* a challenge to a request with a body closes the connection
+		 * (the server never reads an unauthenticated body) */
+		if (strcasestr(w->buf, "\r\nConnection: close")) {
+			conn_close(w);
+			if (conn_open(w) < 0)
+				return -1;
+		}
 	}
 	return 401;
 }
