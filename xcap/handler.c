@@ -344,6 +344,7 @@ static void do_write(struct hctx *h, bool is_put)
 	for (int attempt = 0; attempt < XCAP_CAS_TRIES; attempt++) {
 		uint8_t *newdoc = NULL;
 		size_t newlen = 0;
+		bool kept;
 		int rc, pre;
 
 		loaded_clear(&l);
@@ -383,8 +384,7 @@ static void do_write(struct hctx *h, bool is_put)
 			xcap_reply_error(h->out, 500, "engine gave no document");
 			goto out;
 		}
-		bool kept = newdoc != NULL;
-
+		kept = newdoc != NULL;
 		rc = store_cas(h, &l, newdoc, newlen, etag, r.status);
 		free(newdoc);
 		if (rc == 0) {
