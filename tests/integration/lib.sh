@@ -73,6 +73,7 @@ path = $T/presenced.db
 listen = udp:127.0.0.1:$SIP_PORT tcp:127.0.0.1:$SIP_PORT
 [xcap]
 listen = 127.0.0.1:$XCAP_PORT
+schema_dir = $top_srcdir/xcap/schemas
 [log]
 level = debug
 CFG

@@ -59,7 +59,6 @@ xcap_setup() {
 	pd_conf "$T/pd.conf"
 	cat >> "$T/pd.conf" <<EOF
 [xcap]
-schema_dir = $top_srcdir/xcap/schemas
 threads = 4
 [tls]
 cert = $T/srv.pem
