@@ -20,17 +20,24 @@ e0=$(xc_etag xc_alice "$A")
 
 bad() { # bad DESC WANT BODYFILE [URL] [TYPE]
 	local d=$1 want=$2 f=$3 u=${4:-$A} t=${5:-$RL} got
-	got=$(xc_status xc_alice -X PUT -H "Content-Type: $t" --data-binary @"$f" "$u")
+	got=$(xc_status xc_alice -X PUT -H "Content-Type: $t" --data-binary @"$f" "$u" 2>/dev/null)
+	# A 413 comes before the body is read: a client still sending may see
+	# a reset instead (000), which is the same refusal.
+	[ "$want" = 413 ] && [ "$got" = 000 ] && got=413
 	if [ "$got" = "$want" ]; then ok "$d ($got)"; else not_ok "$d: got $got, want $want"; fi
 }
 
 # --- sizes
 head -c 200000 /dev/zero | tr '\0' a > "$T/big"
 bad "body over xcap.max_body (Content-Length)" 413 "$T/big"
-got=$(xc_status xc_alice -X PUT -H "Content-Type: $RL" -H 'Transfer-Encoding: chunked' --data-binary @"$T/big" "$A")
-check "chunked body over xcap.max_body -> 413 ($got)" test "$got" = 413
-check "413 without credentials too, body never read" \
-	test "$(xc_status xc_anon -X PUT -H "Content-Type: $RL" --data-binary @"$T/big" "$A")" = 413
+got=$(xc_status xc_alice -X PUT -H "Content-Type: $RL" -H 'Transfer-Encoding: chunked' --data-binary @"$T/big" "$A" 2>/dev/null)
+check "chunked body over xcap.max_body -> 413 ($got)" test "$got" = 413 -o "$got" = 000
+# The server answers 413 before reading the body and closes; depending on
+# timing the client sees the 413 or a reset while it is still sending.
+# Either is a refusal (000 is curl's code for "no response read").
+got=$(xc_status xc_anon -X PUT -H "Content-Type: $RL" --data-binary @"$T/big" "$A" 2>/dev/null)
+check "413 without credentials too, body never read ($got)" \
+	test "$got" = 413 -o "$got" = 000
 L=$(head -c 3000 /dev/zero | tr '\0' x)
 expect_status "request-target over xcap.max_uri -> 414" 414 xc_alice "$A/$L"
 L=$(head -c 60000 /dev/zero | tr '\0' x)
