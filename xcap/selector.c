@@ -88,12 +88,21 @@ static int parse_qname(const char **p, char **prefix, char **local)
 	return 0;
 }
 
+/* XML 1.0 [2] Char: what a document may contain at all, literally or as
+ * a character reference (WFC: Legal Character). */
+static bool xml_char(unsigned long cp)
+{
+	return cp == 0x9 || cp == 0xA || cp == 0xD ||
+	       (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+	       (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
 /* Append the UTF-8 encoding of code point cp. */
 static int put_utf8(char **o, unsigned long cp)
 {
 	char *d = *o;
 
-	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+	if (!xml_char(cp))
 		return -1;
 	if (cp < 0x80) {
 		*d++ = (char)cp;
@@ -128,7 +137,14 @@ static int parse_attvalue(const char **p, char **out)
 	if (!buf)
 		return -1;
 	for (; *s && *s != q; s++) {
-		if (*s == '<')
+		const unsigned char *c = (const unsigned char *)s;
+
+		/* Only XML Chars: a control character or U+FFFE/U+FFFF
+		 * (EF BF BE/BF; the input is valid UTF-8) put into an
+		 * attribute would make the stored document ill-formed. */
+		if (*s == '<' || (*c < 0x20 && !xml_char(*c)) ||
+		    (c[0] == 0xEF && c[1] == 0xBF &&
+		     (c[2] == 0xBE || c[2] == 0xBF)))
 			goto bad;
 		if (*s != '&') {
 			*o++ = *s;
