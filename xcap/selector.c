@@ -20,6 +20,7 @@
  * in the AUID's default namespace (RFC 4825 6.3 / 5.2); unprefixed
  * attribute names are in no namespace, as in XML.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,12 +152,22 @@ static int parse_attvalue(const char **p, char **out)
 			continue;
 		}
 		if (s[1] == '#') {
-			char *e;
-			unsigned long cp = s[2] == 'x' ?
-				strtoul(s + 3, &e, 16) : strtoul(s + 2, &e, 10);
+			/* XML 1.0 [66]: '&#' [0-9]+ ';' | '&#x' [0-9a-fA-F]+ ';'
+			 * (strtoul would also take a sign, blanks or "0x"). */
+			bool hex = s[2] == 'x';
+			const char *e = s + (hex ? 3 : 2), *d = e;
+			unsigned long cp = 0;
 
-			if (e == s + 2 || e == s + 3 || *e != ';' ||
-			    put_utf8(&o, cp) < 0)
+			for (; hex ? isxdigit((unsigned char)*e)
+				   : isdigit((unsigned char)*e); e++) {
+				cp = cp * (hex ? 16 : 10) +
+				     (unsigned long)(isdigit((unsigned char)*e)
+					? *e - '0'
+					: (tolower((unsigned char)*e) - 'a' + 10));
+				if (cp > 0x10FFFF)
+					goto bad;
+			}
+			if (e == d || *e != ';' || put_utf8(&o, cp) < 0)
 				goto bad;
 			s = e;
 		} else {
