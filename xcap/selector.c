@@ -84,9 +84,19 @@ static int parse_qname(const char **p, char **prefix, char **local)
 		*local = strndup(*p, (size_t)(s - *p));
 	}
 	if (!*local || (colon && !*prefix))
-		return -1;
+		goto bad;
+	/* The byte test above lets any non-ASCII byte through; a name that
+	 * a PUT may write into the document must be an XML NCName. */
+	if (xmlValidateNCName(BAD_CAST *local, 0) != 0 ||
+	    (*prefix && xmlValidateNCName(BAD_CAST *prefix, 0) != 0))
+		goto bad;
 	*p = s;
 	return 0;
+bad:
+	free(*prefix);
+	free(*local);
+	*prefix = *local = NULL;
+	return -1;
 }
 
 /* XML 1.0 [2] Char: what a document may contain at all, literally or as

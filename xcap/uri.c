@@ -118,6 +118,9 @@ static int parse_query(struct xcap_uri *u, const char *q)
 
 	if (!dq)
 		return -1;
+	/* Namespace URIs may be declared in the stored document. */
+	if (!xcap_utf8_valid((const uint8_t *)dq, strlen(dq)))
+		goto out;
 	while (*p) {
 		const char *eq, *close;
 		struct xcap_ns_binding *nb;
@@ -279,7 +282,13 @@ int xcap_uri_parse(const char *root, const char *path, const char *query,
 	}
 	if (sel_start) {
 		raw_sel = pct_decode(sel_start, (size_t)(end - sel_start));
-		if (!raw_sel || !*raw_sel) {
+		/* Names and values from the selector end up in the stored
+		 * document (PUT of an attribute): UTF-8 only (RFC 3986 2.5,
+		 * RFC 4825 6.3), or the document would be serialised
+		 * truncated. */
+		if (!raw_sel || !*raw_sel ||
+		    !xcap_utf8_valid((const uint8_t *)raw_sel,
+				     strlen(raw_sel))) {
 			free(raw_sel);
 			return fail(r, 400, "bad node selector", u, segs, nseg);
 		}

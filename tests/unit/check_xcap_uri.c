@@ -83,6 +83,14 @@ static const struct uri_case uri_cases[] = {
 	{ ROOT "/resource-lists/users/u/index/~~/p:a", NULL, 400 },
 	{ ROOT "/resource-lists/users/u/index/~~/a", "xmlns(p=", 400 },
 	{ ROOT "/resource-lists/users/u/index/~~/a", "foo=bar", 400 },
+	/* selector and namespace URIs: UTF-8 names only (may be written
+	 * into the document by a PUT) */
+	{ ROOT "/resource-lists/users/u/index/~~/a/@b%FF", NULL, 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a%C3%97", NULL, 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:%FF)", 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:\xc3)", 400 },
 };
 
 START_TEST(rfc4825_6_uri_table)
