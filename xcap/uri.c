@@ -11,6 +11,7 @@
  * bindings (RFC 4825 6.4).
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,19 @@ void xcap_uri_free(struct xcap_uri *u)
 	free(u);
 }
 
+/* A namespace name is a URI reference (Namespaces in XML 1.0, 2.2): no
+ * controls, blanks or the characters RFC 3986 excludes.  '&' is refused
+ * as well: a PUT may declare the name in the document, and libxml2 writes
+ * an xmlns value without escaping it. */
+static bool ns_uri_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7F ||
+		    strchr("<>\"&{}|\\^`", *s))
+			return false;
+	return true;
+}
+
 /* RFC 4825 6.4: query = 1*( "xmlns(" prefix "=" uri ")" ), decoded. */
 static int parse_query(struct xcap_uri *u, const char *q)
 {
@@ -144,7 +158,7 @@ static int parse_query(struct xcap_uri *u, const char *q)
 		nb->prefix = strndup(p, (size_t)(eq - p));
 		nb->uri = strndup(eq + 1, (size_t)(close - eq - 1));
 		u->n_ns++;
-		if (!nb->prefix || !nb->uri)
+		if (!nb->prefix || !nb->uri || !ns_uri_ok(nb->uri))
 			goto out;
 		p = close + 1;
 	}

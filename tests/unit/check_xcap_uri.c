@@ -91,6 +91,12 @@ static const struct uri_case uri_cases[] = {
 	  "xmlns(p=urn:%FF)", 400 },
 	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
 	  "xmlns(p=urn:\xc3)", 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:a%10b)", 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:a%26b)", 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:a%3Cb)", 400 },
 };
 
 START_TEST(rfc4825_6_uri_table)
