@@ -8,7 +8,7 @@
 # libclang-rt-14-dev).  The project is configured out of tree in
 # <builddir>/obj with clang and -fsanitize=fuzzer-no-link,address,undefined;
 # the harnesses are linked with -fsanitize=fuzzer.  Each target runs for
-# <seconds> (default 60) on the working corpus <builddir>/corpus/<target>,
+# <seconds> (default 60; 0 = build only) on the working corpus <builddir>/corpus/<target>,
 # seeded from the committed corpus tests/fuzz/corpus/<target> and from
 # tests/fixtures.  Crashes, leaks and timeouts land in
 # <builddir>/artifacts/<target>/; the script exits non-zero if any target
@@ -69,6 +69,8 @@ for t in $targets; do
 		$(for l in $libs; do printf '%s ' "$build/obj/$l"; done) \
 		$ext -pthread -o "$build/fuzz_$t"
 done
+
+[ "$secs" -gt 0 ] || exit 0   # -t 0: build only
 
 # 3. Seed and run.
 seed() {
