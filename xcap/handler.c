@@ -472,9 +472,9 @@ int xcap_handle_auth(const struct xcap_handler_cfg *cfg, struct db *db,
 /* Is `impi` one of the blank-separated words of `list`? */
 static bool in_list(const char *list, const char *impi)
 {
-	size_t n = strlen(impi);
+	size_t n = impi ? strlen(impi) : 0;
 
-	for (const char *p = list; *p;) {
+	for (const char *p = list ? list : ""; *p;) {
 		size_t w;
 
 		while (*p == ' ' || *p == '\t' || *p == ',')

@@ -88,6 +88,7 @@ static struct xcap_handler_cfg cfg = {
 	.root = "/xcap-root",
 	.base = "https://xcap.example.test",
 	.max_uri = 4096,
+	.rls_index_readers = "rls@example.test bob@example.test",
 	.auth = &stub,
 	.changed = on_changed,
 };
@@ -392,7 +393,11 @@ START_TEST(rfc4826_4_4_5_service_uri_unique)
 			 409);
 	ck_assert_ptr_nonnull(strstr(r.body, "uniqueness-failure"));
 	xcap_reply_clear(&r);
-	/* the global index is the union, served read-only */
+	/* the global index is the union, served read-only, and only to the
+	 * identities of xcap.rls_index_readers */
+	ck_assert_int_eq(run("GET", "/xcap-root/rls-services/global/index",
+			     NULL, &a, &r), 403);
+	xcap_reply_clear(&r);
 	ck_assert_int_eq(run("GET", "/xcap-root/rls-services/global/index",
 			     NULL, &b, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "sip:mine@example.test"));
