@@ -40,5 +40,10 @@ TESTS += tests/integration/daemon_lifecycle.sh
 # --- auth (digest)
 
 # --- sip
+check_PROGRAMS += tests/unit/check_pidf
+tests_unit_check_pidf_SOURCES = tests/unit/check_pidf.c
+tests_unit_check_pidf_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_pidf_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_pidf
 
 # --- xcap
