@@ -18,6 +18,10 @@
  *    transaction (group commit, migrations, bulk import).
  *  - Nothing here logs.  db_errmsg() says what went wrong last, and never
  *    contains a secret.
+ *  - A foreach passes a struct on its stack, valid only during the
+ *    callback.  A callback may read through the same handle but should not
+ *    write (collect, then write after the walk), and calling the same
+ *    foreach again from inside it is DB_EINVAL.
  */
 #ifndef PRESENCED_DB_H
 #define PRESENCED_DB_H
@@ -61,8 +65,12 @@ enum {
  */
 int db_open(struct db **dbp, const char *path, int flags, int busy_ms,
 	    char *err, size_t errlen);
-/* Finalize every statement and close.  db_close(NULL) is a no-op. */
+/* Finalize every statement and close (an open transaction is rolled
+ * back).  db_close(NULL) is a no-op. */
 void db_close(struct db *db);
+/* Replace the clock behind the `created`/`modified` columns (default
+ * time(NULL)); now == NULL restores it.  For tests and clock_now(). */
+void db_set_clock(struct db *db, int64_t (*now)(void *arg), void *arg);
 /* The schema version of the open store. */
 int db_schema_version(struct db *db, int *version);
 /* Last error text for this handle (never a secret). */
@@ -72,7 +80,10 @@ const char *db_strerror(int rc);
 
 /* Explicit transactions.  db_begin takes the write lock at once (BEGIN
  * IMMEDIATE) so that a transaction never fails half-way on SQLITE_BUSY.
- * Operations called inside one do not open their own. */
+ * Operations called inside one do not open their own; a multi-statement
+ * operation that fails inside one is undone alone (SAVEPOINT) and the
+ * transaction goes on.  Transactions do not nest: db_begin inside one is
+ * DB_EINVAL.  After a failed db_commit the transaction is rolled back. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
@@ -99,7 +110,12 @@ struct db_subscriber {
 };
 
 /* Add a subscriber with its public identities in one transaction.  The
- * first IMPU is the default.  DB_EEXIST when the IMPI or any IMPU exists. */
+ * first IMPU is the default; n_impus must be >= 1.  DB_EEXIST when the
+ * IMPI or any IMPU exists.  Sets s->id and s->created.  A string longer
+ * than its field can hold (e.g. strlen(impi) >= 256) is DB_EINVAL, here
+ * and in every other write, so every round trip is lossless.  ha1_* must
+ * be "" or lower-case hex of the right length, sqn < 2^48, else
+ * DB_ECONSTRAINT. */
 int db_subscriber_add(struct db *db, struct db_subscriber *s,
 		      const char *const *impus, size_t n_impus);
 /* Delete by IMPI, with its identities (cascade).  DB_ENOTFOUND if none. */
@@ -126,8 +142,11 @@ struct db_impu {
 	bool is_default;
 };
 
-/* Add one more IMPU to an existing subscriber (never the default).  */
+/* Add one more IMPU to an existing subscriber (never the default).
+ * DB_ENOTFOUND without such a subscriber, DB_EEXIST if the IMPU exists. */
 int db_impu_add(struct db *db, const char *impi, const char *uri);
+/* Is `uri` an IMPU of any subscriber?  Sets *yes. */
+int db_impu_exists(struct db *db, const char *uri, bool *yes);
 /* Call `fn` for each IMPU of a subscriber, default first. */
 int db_impu_foreach(struct db *db, const char *impi,
 		    int (*fn)(const struct db_impu *u, void *arg), void *arg);
@@ -158,7 +177,8 @@ int db_publication_update(struct db *db, const char *old_etag,
 int db_publication_delete(struct db *db, const char *etag);
 /* Call `fn` for each publication of a presentity and event, oldest first.
  * The body pointer is valid only during the call.  presentity == NULL
- * walks every publication (restart). */
+ * walks every publication (restart); event == NULL with a presentity
+ * walks all its event packages. */
 int db_publication_foreach(struct db *db, const char *presentity,
 			   const char *event,
 			   int (*fn)(const struct db_publication *p, void *arg),
@@ -213,7 +233,7 @@ int db_subscription_find(struct db *db, const char *call_id,
 			 const char *local_tag, const char *remote_tag,
 			 struct db_subscription *out);
 /* Walk every subscription (restart), or those of one presentity and event
- * when presentity != NULL. */
+ * when presentity != NULL (event NULL: every event package). */
 int db_subscription_foreach(struct db *db, const char *presentity,
 			    const char *event,
 			    int (*fn)(const struct db_subscription *s, void *arg),
@@ -221,6 +241,9 @@ int db_subscription_foreach(struct db *db, const char *presentity,
 /* Record the CSeq of a NOTIFY about to be sent (cheap, one column). */
 int db_subscription_set_local_cseq(struct db *db, int64_t id, uint32_t cseq);
 int db_subscription_count(struct db *db, int64_t *count);
+/* Delete every subscription with expires <= now; *n (may be NULL) gets
+ * the count. */
+int db_subscription_expire(struct db *db, int64_t now, int *n);
 
 /* ----------------------------------------------------------------- watchers */
 
@@ -237,7 +260,9 @@ struct db_watcher {
 	int64_t updated;
 };
 
-/* Insert or update by (presentity, watcher, event). */
+/* Insert or update by (presentity, watcher, event).  first_seen is kept
+ * from the first insert; first_seen/updated 0 mean "now".  status must be
+ * pending, active, waiting or terminated (else DB_ECONSTRAINT). */
 int db_watcher_put(struct db *db, const struct db_watcher *w);
 int db_watcher_get(struct db *db, const char *presentity, const char *watcher,
 		   const char *event, struct db_watcher *out);
@@ -260,7 +285,10 @@ struct db_xcap_doc {
 };
 
 /* Read a document.  The body is copied into a malloc'd buffer that the
- * caller frees with free(); on DB_ENOTFOUND nothing is allocated. */
+ * caller frees with free(); on DB_ENOTFOUND nothing is allocated.  The
+ * buffer carries one extra NUL byte after body_len (not counted), and
+ * out->body points to it.  body == NULL: metadata only, nothing
+ * allocated, out->body NULL, out->body_len still set. */
 int db_xcap_get(struct db *db, const char *auid, const char *xui,
 		const char *name, struct db_xcap_doc *out, uint8_t **body);
 /*
@@ -274,7 +302,9 @@ int db_xcap_get(struct db *db, const char *auid, const char *xui,
  */
 int db_xcap_put(struct db *db, const struct db_xcap_doc *doc,
 		const char *if_etag, bool *created);
-/* Delete, with the same if_etag rules (NULL: unconditional). */
+/* Delete, with the same if_etag rules (NULL: unconditional; "": nothing is
+ * ever deleted, DB_EEXIST or DB_ENOTFOUND; etag: DB_ECONFLICT on mismatch).
+ * DB_ENOTFOUND when absent. */
 int db_xcap_delete(struct db *db, const char *auid, const char *xui,
 		   const char *name, const char *if_etag);
 /* Walk the documents of one XUI (xui "" for global) in one AUID (auid NULL
@@ -282,6 +312,11 @@ int db_xcap_delete(struct db *db, const char *auid, const char *xui,
 int db_xcap_foreach(struct db *db, const char *auid, const char *xui,
 		    int (*fn)(const struct db_xcap_doc *d, void *arg),
 		    void *arg);
+/* Walk every document of one AUID across all XUIs (global included), in
+ * (xui, name) order; bodies are not loaded as for db_xcap_foreach. */
+int db_xcap_foreach_auid(struct db *db, const char *auid,
+			 int (*fn)(const struct db_xcap_doc *d, void *arg),
+			 void *arg);
 
 /* ----------------------------------------------------- bootstrap sessions */
 
@@ -294,6 +329,9 @@ struct db_bootstrap {
 	int64_t expires;
 };
 
+/* Insert or replace by B-TID.  The IMPI must be a subscriber's (else
+ * DB_ECONSTRAINT); sessions are deleted with their subscriber.
+ * created 0 means "now". */
 int db_bootstrap_put(struct db *db, const struct db_bootstrap *b);
 int db_bootstrap_get(struct db *db, const char *btid, struct db_bootstrap *out);
 int db_bootstrap_delete(struct db *db, const char *btid);
@@ -311,6 +349,7 @@ struct db_audit {
 	char detail[512];         /* free text, never a secret */
 };
 
+/* Append a record stamped with the store's clock; detail may be NULL. */
 int db_audit_add(struct db *db, const char *actor, const char *action,
 		 const char *object, const char *detail);
 /* Walk the newest `limit` records, newest first (limit 0: all). */

@@ -8,6 +8,7 @@ db_libpddb_a_SOURCES = \
 	db/db_schema.c \
 	db/db_subscriber.c \
 	db/db_presence.c \
+	db/db_subscription.c \
 	db/db_xcap.c \
 	db/db_bootstrap.c \
 	db/db_audit.c
