@@ -1,0 +1,313 @@
+/*
+ * identity.c - who is asking (TS 33.141 clause 4, RFC 3325, RFC 3261 22):
+ *
+ *   1. P-Asserted-Identity, honoured only when the request comes from an
+ *      address in sip.trusted_peers (the trust domain, e.g. the S-CSCF);
+ *      from anyone else it is ignored, never trusted.
+ *   2. Otherwise SIP Digest (auth/): a presence server is a UAS, so the
+ *      challenge is 401 WWW-Authenticate (RFC 3261 22.2), offering the
+ *      algorithms of sip.digest_algorithms (SHA-256, MD5), qop=auth, with
+ *      nonce lifetime and nonce-count replay protection done by auth/.
+ *      username is the IMPI; the identity becomes the From IMPU when it
+ *      belongs to that IMPI, else the IMPI's default IMPU.
+ *   3. Otherwise, when sip.allow_anonymous is set and the From is not a
+ *      provisioned identity with a password, the watcher is anonymous
+ *      (SIP_ANONYMOUS, authenticated = false).  A provisioned From is
+ *      always challenged, so nobody is downgraded to anonymous by
+ *      claiming someone else's name.
+ * The bare From is never the identity handed to authorization.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip/engine_int.h"
+#include "auth/auth.h"
+#include "src/core.h"
+
+#include <sofia-sip/su_tag.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/sip_extra.h>
+#include <sofia-sip/msg_addr.h>
+
+/* ---------------------------------------------------------- peers */
+
+static int peer_parse(const char *item, struct sip_peer_net *n)
+{
+	char buf[80], *slash;
+	const char *a;
+	long prefix = -1;
+
+	if (strlen(item) >= sizeof(buf))
+		return -1;
+	strcpy(buf, item);
+	slash = strchr(buf, '/');
+	if (slash) {
+		char *end;
+		*slash = '\0';
+		prefix = strtol(slash + 1, &end, 10);
+		if (*end || prefix < 0)
+			return -1;
+	}
+	a = buf;
+	if (*a == '[') {
+		char *c = strchr(buf, ']');
+		if (!c)
+			return -1;
+		*c = '\0';
+		a = buf + 1;
+	}
+	memset(n, 0, sizeof(*n));
+	if (inet_pton(AF_INET, a, n->addr) == 1) {
+		n->family = AF_INET;
+		if (prefix > 32)
+			return -1;
+		n->prefix = prefix < 0 ? 32 : (unsigned)prefix;
+	} else if (inet_pton(AF_INET6, a, n->addr) == 1) {
+		n->family = AF_INET6;
+		if (prefix > 128)
+			return -1;
+		n->prefix = prefix < 0 ? 128 : (unsigned)prefix;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+int sip_peers_parse(const char *list, struct sip_peer_net *out, int max)
+{
+	char buf[4096];
+	const char *items[SIP_MAX_PEERS];
+	int n;
+
+	if (!list || !*list)
+		return 0;
+	/* Accept commas as separators too. */
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *p = buf; *p; p++)
+		if (*p == ',')
+			*p = ' ';
+	{
+		char split[4096];
+		n = conf_split_list(buf, split, sizeof(split), items,
+				    max < SIP_MAX_PEERS ? max : SIP_MAX_PEERS);
+		if (n < 0)
+			return -1;
+		for (int i = 0; i < n; i++)
+			if (peer_parse(items[i], &out[i]) < 0)
+				return -1;
+	}
+	return n;
+}
+
+static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned bytes = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, bytes) != 0)
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+		return (a[bytes] & mask) == (b[bytes] & mask);
+	}
+	return true;
+}
+
+bool sip_peer_trusted(const struct sip_engine *e, nta_incoming_t *irq)
+{
+	msg_t *m;
+	su_addrinfo_t *ai;
+	uint8_t addr[16];
+	int family = 0;
+	bool ok = false;
+
+	if (!e->set.n_peers)
+		return false;
+	m = nta_incoming_getrequest(irq);
+	if (!m)
+		return false;
+	ai = msg_addrinfo(m);
+	if (ai && ai->ai_addr && ai->ai_family == AF_INET) {
+		memcpy(addr, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+		family = AF_INET;
+	} else if (ai && ai->ai_addr && ai->ai_family == AF_INET6) {
+		const uint8_t *a6 =
+			((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr.s6_addr;
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						    0, 0xff, 0xff };
+		if (memcmp(a6, mapped, 12) == 0) {
+			memcpy(addr, a6 + 12, 4);
+			family = AF_INET;
+		} else {
+			memcpy(addr, a6, 16);
+			family = AF_INET6;
+		}
+	}
+	msg_destroy(m);
+	for (int i = 0; family && i < e->set.n_peers && !ok; i++)
+		ok = e->set.peers[i].family == family &&
+		     prefix_match(addr, e->set.peers[i].addr,
+				  e->set.peers[i].prefix);
+	return ok;
+}
+
+/* --------------------------------------------------------- challenge */
+
+static int challenge(struct sip_engine *e, nta_incoming_t *irq,
+		     const char *realm, bool stale)
+{
+	char c1[AUTH_DIGEST_CHALLENGE_SIZE], c2[AUTH_DIGEST_CHALLENGE_SIZE];
+	enum auth_digest_alg first, second;
+	bool two = e->set.digest_md5 && e->set.digest_sha256;
+
+	first = e->set.sha256_first || !e->set.digest_md5 ? AUTH_DIGEST_SHA256
+							  : AUTH_DIGEST_MD5;
+	second = first == AUTH_DIGEST_SHA256 ? AUTH_DIGEST_MD5
+					     : AUTH_DIGEST_SHA256;
+	if (!realm || !*realm || strlen(realm) >= AUTH_DIGEST_REALM_SIZE ||
+	    auth_digest_challenge(e->digest, realm, first, stale, c1,
+				  sizeof(c1)) < 0 ||
+	    (two && auth_digest_challenge(e->digest, realm, second, stale, c2,
+					  sizeof(c2)) < 0)) {
+		nta_incoming_treply(irq, 500, "Cannot Challenge", TAG_END());
+		nta_incoming_destroy(irq);
+		return 500;
+	}
+	/* RFC 8760: most preferred first. */
+	nta_incoming_treply(irq, 401, "Unauthorized",
+			    SIPTAG_WWW_AUTHENTICATE_STR(c1),
+			    TAG_IF(two, SIPTAG_WWW_AUTHENTICATE_STR(c2)),
+			    TAG_END());
+	nta_incoming_destroy(irq);
+	return 401;
+}
+
+/* The identity an authenticated IMPI speaks as. */
+static void digest_identity(struct sip_engine *e, const char *impi,
+			    const char *from, struct sip_identity *id)
+{
+	bool mine = false;
+
+	db_impu_belongs(e->db, impi, from, &mine);
+	if (mine)
+		snprintf(id->uri, sizeof(id->uri), "%s", from);
+	else if (db_impu_default(e->db, impi, id->uri, sizeof(id->uri)) < 0)
+		snprintf(id->uri, sizeof(id->uri), "%s", from);
+	snprintf(id->impi, sizeof(id->impi), "%s", impi);
+	id->authenticated = true;
+}
+
+static int verify(struct sip_engine *e, nta_incoming_t *irq, sip_t const *sip,
+		  const char *from, struct sip_identity *id, bool *stale,
+		  char *realm, size_t realmlen)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct auth_digest_cred *cred = NULL;
+	struct db_subscriber sub;
+	struct auth_digest_check chk = { 0 };
+	enum auth_digest_result res = AUTH_DIGEST_BAD_RESPONSE;
+	const char *ha1;
+	char *val;
+	url_t *u;
+	int rc = -1;
+
+	memset(&sub, 0, sizeof(sub));
+	val = sip_header_as_string(home, (sip_header_t const *)sip->sip_authorization);
+	cred = malloc(sizeof(*cred));
+	if (!val || !cred || auth_digest_parse(val, strlen(val), cred) < 0)
+		goto out;
+	if (!cred->alg_known ||
+	    (cred->alg == AUTH_DIGEST_MD5 && !e->set.digest_md5) ||
+	    (cred->alg == AUTH_DIGEST_SHA256 && !e->set.digest_sha256))
+		goto out;
+	if (db_subscriber_get(e->db, cred->username, &sub) < 0)
+		goto out;
+	snprintf(realm, realmlen, "%s", sub.realm);
+	ha1 = cred->alg == AUTH_DIGEST_SHA256 ? sub.ha1_sha256 : sub.ha1_md5;
+	if (!*ha1)
+		goto out;
+	/* Compare the digest-uri with the Request-URI as SIP URIs (RFC 3261
+	 * 19.1.4), not byte for byte. */
+	u = url_make(home, cred->uri);
+	if (!u || url_cmp(u, sip->sip_request->rq_url) != 0)
+		goto out;
+	chk.method = sip->sip_request->rq_method_name;
+	chk.uri = NULL;
+	chk.realm = sub.realm;
+	chk.ha1_hex = ha1;
+	if (auth_digest_verify(e->digest, cred, &chk, &res) < 0)
+		goto out;
+	if (res == AUTH_DIGEST_OK) {
+		digest_identity(e, cred->username, from, id);
+		rc = 0;
+	} else {
+		*stale = res == AUTH_DIGEST_STALE || res == AUTH_DIGEST_REPLAY;
+		log_info("sip: Digest for %s refused: %s", cred->username,
+			 auth_digest_result_str(res));
+	}
+out:
+	(void)irq;
+	util_secure_zero(&sub, sizeof(sub));
+	free(cred);
+	su_home_deinit(home);
+	return rc;
+}
+
+int sip_identity_get(struct sip_engine *e, nta_incoming_t *irq,
+		     sip_t const *sip, struct sip_identity *id)
+{
+	sip_p_asserted_identity_t *pai = sip_p_asserted_identity(sip);
+	struct db_subscriber sub;
+	char from[256], realm[256];
+	bool stale = false;
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	if (sip_engine_aor(sip->sip_from->a_url, from, sizeof(from)) < 0) {
+		nta_incoming_treply(irq, 400, "Bad From", TAG_END());
+		nta_incoming_destroy(irq);
+		return 400;
+	}
+	/* 1. RFC 3325 9.1: only from inside the trust domain. */
+	if (pai && sip_peer_trusted(e, irq)) {
+		for (; pai; pai = pai->paid_next)
+			if (pai->paid_url->url_type == url_sip ||
+			    pai->paid_url->url_type == url_sips)
+				break;
+		if (pai && sip_engine_aor(pai->paid_url, id->uri,
+					  sizeof(id->uri)) == 0) {
+			id->authenticated = true;
+			return 0;
+		}
+	}
+	/* 2. Digest. */
+	realm[0] = '\0';
+	if (sip->sip_authorization) {
+		if (verify(e, irq, sip, from, id, &stale, realm,
+			   sizeof(realm)) == 0)
+			return 0;
+	}
+	memset(&sub, 0, sizeof(sub));
+	rc = db_subscriber_by_impu(e->db, from, &sub);
+	if (rc == 0 && (sub.ha1_md5[0] || sub.ha1_sha256[0])) {
+		snprintf(realm, sizeof(realm), "%s", sub.realm);
+		util_secure_zero(&sub, sizeof(sub));
+		return challenge(e, irq, realm, stale);
+	}
+	util_secure_zero(&sub, sizeof(sub));
+	/* 3. Anonymous, if allowed. */
+	if (e->set.allow_anonymous && !sip->sip_authorization) {
+		snprintf(id->uri, sizeof(id->uri), "%s", SIP_ANONYMOUS);
+		return 0;
+	}
+	if (!realm[0])
+		snprintf(realm, sizeof(realm), "%s",
+			 sip->sip_from->a_url->url_host ?
+			 sip->sip_from->a_url->url_host : "presence");
+	return challenge(e, irq, realm, stale);
+}
