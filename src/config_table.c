@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#define H (int64_t)3600
+
 #define D (int64_t)86400
 
 const struct conf_setting conf_table[] = {

@@ -38,6 +38,11 @@ dist_check_SCRIPTS += tests/integration/daemon_lifecycle.sh
 TESTS += tests/integration/daemon_lifecycle.sh
 
 # --- auth (digest)
+check_PROGRAMS += tests/unit/check_digest
+tests_unit_check_digest_SOURCES = tests/unit/check_digest.c
+tests_unit_check_digest_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_digest_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_digest
 
 # --- sip
 check_PROGRAMS += tests/unit/check_pidf
