@@ -238,7 +238,7 @@ static int on_request(struct sip_engine *e, nta_leg_t *leg,
 static int listen_one(struct sip_engine *e, const char *spec,
 		      const struct conf *conf)
 {
-	char proto[8], host[128], url[256];
+	char proto[4], host[128], url[256];
 	const char *p = spec, *c;
 	unsigned port;
 	int rc;
@@ -268,7 +268,7 @@ static int listen_one(struct sip_engine *e, const char *spec,
 	if (strcmp(proto, "udp") == 0 || strcmp(proto, "tcp") == 0) {
 		snprintf(url, sizeof(url), "sip:%s:%u;transport=%s", host, port,
 			 proto);
-		rc = nta_agent_add_tport(e->agent, URL_STRING_MAKE(url), TAG_END());
+		rc = nta_agent_add_tport(e->agent, (url_string_t *)url, TAG_END());
 	} else if (strcmp(proto, "tls") == 0) {
 		if (!e->tls_dir[0]) {
 			log_err("sip: %s needs tls.cert and tls.key", spec);
@@ -276,7 +276,7 @@ static int listen_one(struct sip_engine *e, const char *spec,
 		}
 		snprintf(url, sizeof(url), "sips:%s:%u;transport=tls", host,
 			 port);
-		rc = nta_agent_add_tport(e->agent, URL_STRING_MAKE(url),
+		rc = nta_agent_add_tport(e->agent, (url_string_t *)url,
 					 TPTAG_CERTIFICATE(e->tls_dir),
 					 TAG_END());
 	} else {

@@ -112,7 +112,7 @@ static int notify_send(void *ctx, struct sip_sub *s)
 		goto fail;
 	sip = sip_object(msg);
 	rq = sip_request_create(msg_home(msg), SIP_METHOD_NOTIFY,
-				URL_STRING_MAKE(s->target), NULL);
+				(url_string_t *)s->target, NULL);
 	if (!rq || sip_add_tl(msg, sip,
 			SIPTAG_REQUEST(rq),
 			SIPTAG_FROM_STR(from),

@@ -31,6 +31,7 @@ struct daemon {
 	struct conf *conf;
 	struct sip_loop *loop;
 	struct db *db;          /* the main thread's store connection */
+	struct sip_engine *sip; /* issue 3: the presence engine */
 	int sigfd;
 	int pidfd;
 	int exit_status;
@@ -149,18 +150,28 @@ static int store_open(struct daemon *d)
  * in reverse order before it closes. */
 static int services_start(struct daemon *d)
 {
-	(void)d;
+	/* --- sip (issue 3): the presence engine, on the SIP thread's loop. */
+	int rc = sip_engine_create(&d->sip, d->loop, d->conf);
+
+	if (rc < 0) {
+		log_err("cannot start the SIP engine: %s", strerror(-rc));
+		return -1;
+	}
 	return 0;
 }
 
 static void services_stop(struct daemon *d)
 {
-	(void)d;
+	/* --- sip (issue 3): flush pending commits, close listeners. */
+	sip_engine_destroy(d->sip);
+	d->sip = NULL;
 }
 
 static void services_reload(struct daemon *d)
 {
-	(void)d;
+	/* --- sip (issue 3) */
+	if (d->sip)
+		sip_engine_reload(d->sip, d->conf);
 }
 
 /* ------------------------------------------------------------ signals */
