@@ -187,6 +187,23 @@ struct sip_identity {
 	char impi[256];           /* Digest username, when Digest was used */
 };
 
+/* A Digest answer, as strings (so that it is testable without SIP). */
+struct sip_digest_req {
+	const char *authorization;  /* the Authorization value */
+	const char *method;
+	const char *request_uri;
+	const char *from;           /* From AOR */
+	bool md5, sha256;           /* algorithms accepted */
+};
+
+/* Verify a Digest answer against the subscriber (username = IMPI) in the
+ * store.  0 with *id set (the From IMPU when it belongs to the IMPI, else
+ * its default IMPU), or -1; then *stale says whether a challenge with
+ * stale=true is due, and realm holds the subscriber's realm if known. */
+int sip_digest_check(struct auth_digest *d, struct db *db,
+		     const struct sip_digest_req *req, struct sip_identity *id,
+		     bool *stale, char *realm, size_t realmlen);
+
 /* Establish who sent the request (TS 33.141 clause 4): 0 with *id filled,
  * or a SIP status that has already been answered (401/403/500).
  * `require` false lets an unknown sender through as anonymous when

@@ -187,24 +187,9 @@ static int challenge(struct sip_engine *e, nta_incoming_t *irq,
 	return 401;
 }
 
-/* The identity an authenticated IMPI speaks as. */
-static void digest_identity(struct sip_engine *e, const char *impi,
-			    const char *from, struct sip_identity *id)
-{
-	bool mine = false;
-
-	db_impu_belongs(e->db, impi, from, &mine);
-	if (mine)
-		snprintf(id->uri, sizeof(id->uri), "%s", from);
-	else if (db_impu_default(e->db, impi, id->uri, sizeof(id->uri)) < 0)
-		snprintf(id->uri, sizeof(id->uri), "%s", from);
-	snprintf(id->impi, sizeof(id->impi), "%s", impi);
-	id->authenticated = true;
-}
-
-static int verify(struct sip_engine *e, nta_incoming_t *irq, sip_t const *sip,
-		  const char *from, struct sip_identity *id, bool *stale,
-		  char *realm, size_t realmlen)
+int sip_digest_check(struct auth_digest *d, struct db *db,
+		     const struct sip_digest_req *req, struct sip_identity *id,
+		     bool *stale, char *realm, size_t realmlen)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	struct auth_digest_cred *cred = NULL;
@@ -212,20 +197,21 @@ static int verify(struct sip_engine *e, nta_incoming_t *irq, sip_t const *sip,
 	struct auth_digest_check chk = { 0 };
 	enum auth_digest_result res = AUTH_DIGEST_BAD_RESPONSE;
 	const char *ha1;
-	char *val;
-	url_t *u;
+	url_t *u, *ru;
 	int rc = -1;
 
+	*stale = false;
 	memset(&sub, 0, sizeof(sub));
-	val = sip_header_as_string(home, (sip_header_t const *)sip->sip_authorization);
 	cred = malloc(sizeof(*cred));
-	if (!val || !cred || auth_digest_parse(val, strlen(val), cred) < 0)
+	if (!cred || !req->authorization ||
+	    auth_digest_parse(req->authorization, strlen(req->authorization),
+			      cred) < 0)
 		goto out;
 	if (!cred->alg_known ||
-	    (cred->alg == AUTH_DIGEST_MD5 && !e->set.digest_md5) ||
-	    (cred->alg == AUTH_DIGEST_SHA256 && !e->set.digest_sha256))
+	    (cred->alg == AUTH_DIGEST_MD5 && !req->md5) ||
+	    (cred->alg == AUTH_DIGEST_SHA256 && !req->sha256))
 		goto out;
-	if (db_subscriber_get(e->db, cred->username, &sub) < 0)
+	if (db_subscriber_get(db, cred->username, &sub) < 0)
 		goto out;
 	snprintf(realm, realmlen, "%s", sub.realm);
 	ha1 = cred->alg == AUTH_DIGEST_SHA256 ? sub.ha1_sha256 : sub.ha1_md5;
@@ -234,16 +220,27 @@ static int verify(struct sip_engine *e, nta_incoming_t *irq, sip_t const *sip,
 	/* Compare the digest-uri with the Request-URI as SIP URIs (RFC 3261
 	 * 19.1.4), not byte for byte. */
 	u = url_make(home, cred->uri);
-	if (!u || url_cmp(u, sip->sip_request->rq_url) != 0)
+	ru = url_make(home, req->request_uri);
+	if (!u || !ru || url_cmp(u, ru) != 0)
 		goto out;
-	chk.method = sip->sip_request->rq_method_name;
+	chk.method = req->method;
 	chk.uri = NULL;
 	chk.realm = sub.realm;
 	chk.ha1_hex = ha1;
-	if (auth_digest_verify(e->digest, cred, &chk, &res) < 0)
+	if (auth_digest_verify(d, cred, &chk, &res) < 0)
 		goto out;
 	if (res == AUTH_DIGEST_OK) {
-		digest_identity(e, cred->username, from, id);
+		bool mine = false;
+
+		memset(id, 0, sizeof(*id));
+		db_impu_belongs(db, cred->username, req->from, &mine);
+		if (mine)
+			snprintf(id->uri, sizeof(id->uri), "%s", req->from);
+		else if (db_impu_default(db, cred->username, id->uri,
+					 sizeof(id->uri)) < 0)
+			goto out;
+		snprintf(id->impi, sizeof(id->impi), "%s", cred->username);
+		id->authenticated = true;
 		rc = 0;
 	} else {
 		*stale = res == AUTH_DIGEST_STALE || res == AUTH_DIGEST_REPLAY;
@@ -251,9 +248,29 @@ static int verify(struct sip_engine *e, nta_incoming_t *irq, sip_t const *sip,
 			 auth_digest_result_str(res));
 	}
 out:
-	(void)irq;
 	util_secure_zero(&sub, sizeof(sub));
 	free(cred);
+	su_home_deinit(home);
+	return rc;
+}
+
+static int verify(struct sip_engine *e, sip_t const *sip, const char *from,
+		  struct sip_identity *id, bool *stale, char *realm,
+		  size_t realmlen)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct sip_digest_req req = { 0 };
+	int rc;
+
+	req.authorization = sip_header_as_string(home,
+			(sip_header_t const *)sip->sip_authorization);
+	req.method = sip->sip_request->rq_method_name;
+	req.request_uri = url_as_string(home, sip->sip_request->rq_url);
+	req.from = from;
+	req.md5 = e->set.digest_md5;
+	req.sha256 = e->set.digest_sha256;
+	rc = req.request_uri ? sip_digest_check(e->digest, e->db, &req, id,
+						stale, realm, realmlen) : -1;
 	su_home_deinit(home);
 	return rc;
 }
@@ -288,8 +305,7 @@ int sip_identity_get(struct sip_engine *e, nta_incoming_t *irq,
 	/* 2. Digest. */
 	realm[0] = '\0';
 	if (sip->sip_authorization) {
-		if (verify(e, irq, sip, from, id, &stale, realm,
-			   sizeof(realm)) == 0)
+		if (verify(e, sip, from, id, &stale, realm, sizeof(realm)) == 0)
 			return 0;
 	}
 	memset(&sub, 0, sizeof(sub));

@@ -50,5 +50,15 @@ tests_unit_check_pidf_SOURCES = tests/unit/check_pidf.c
 tests_unit_check_pidf_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_pidf_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/check_pidf
+check_PROGRAMS += tests/unit/check_sip_sub
+tests_unit_check_sip_sub_SOURCES = tests/unit/check_sip_sub.c
+tests_unit_check_sip_sub_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_sip_sub_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_sip_sub
+check_PROGRAMS += tests/unit/check_sip_identity
+tests_unit_check_sip_identity_SOURCES = tests/unit/check_sip_identity.c
+tests_unit_check_sip_identity_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_sip_identity_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_sip_identity
 
 # --- xcap
