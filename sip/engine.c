@@ -28,6 +28,8 @@
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
+#include <sofia-sip/su_log.h>
+#include <stdarg.h>
 
 #define SIP_ALLOW "SUBSCRIBE, NOTIFY, PUBLISH, OPTIONS"
 #define SIP_ALLOW_EVENTS "presence, presence.winfo"
@@ -188,6 +190,21 @@ void sip_engine_reply(struct sip_engine *e, nta_incoming_t *irq, int status,
 	(void)e;
 	nta_incoming_treply(irq, status, phrase, TAG_END());
 	nta_incoming_destroy(irq);
+}
+
+/* Sofia's own diagnostics go to our log at debug level, one line each. */
+static void sofia_log(void *arg, char const *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	(void)arg;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (n)
+		log_debug("sofia: %s", buf);
 }
 
 /* ----------------------------------------------------------- dispatch */
@@ -474,6 +491,7 @@ int sip_engine_create(struct sip_engine **ep, struct sip_loop *loop,
 		goto fail;
 	}
 
+	su_log_redirect(NULL, sofia_log, NULL);
 	e->mclass = sip_extend_mclass(NULL);
 	e->agent = nta_agent_create(e->root, (url_string_t *)-1, NULL, NULL,
 				    NTATAG_MCLASS(e->mclass),
