@@ -205,14 +205,18 @@ int sip_digest_check(struct auth_digest *d, struct db *db,
 	cred = malloc(sizeof(*cred));
 	if (!cred || !req->authorization ||
 	    auth_digest_parse(req->authorization, strlen(req->authorization),
-			      cred) < 0)
+			      cred) < 0) {
+		log_info("sip: unparsable Digest credentials");
 		goto out;
+	}
 	if (!cred->alg_known ||
 	    (cred->alg == AUTH_DIGEST_MD5 && !req->md5) ||
 	    (cred->alg == AUTH_DIGEST_SHA256 && !req->sha256))
 		goto out;
-	if (db_subscriber_get(db, cred->username, &sub) < 0)
+	if (db_subscriber_get(db, cred->username, &sub) < 0) {
+		log_info("sip: Digest for unknown user %s", cred->username);
 		goto out;
+	}
 	snprintf(realm, realmlen, "%s", sub.realm);
 	ha1 = cred->alg == AUTH_DIGEST_SHA256 ? sub.ha1_sha256 : sub.ha1_md5;
 	if (!*ha1)
@@ -221,8 +225,11 @@ int sip_digest_check(struct auth_digest *d, struct db *db,
 	 * 19.1.4), not byte for byte. */
 	u = url_make(home, cred->uri);
 	ru = url_make(home, req->request_uri);
-	if (!u || !ru || url_cmp(u, ru) != 0)
+	if (!u || !ru || url_cmp(u, ru) != 0) {
+		log_info("sip: Digest for %s: uri is not the Request-URI",
+			 cred->username);
 		goto out;
+	}
 	chk.method = req->method;
 	chk.uri = NULL;
 	chk.realm = sub.realm;
@@ -254,6 +261,27 @@ out:
 	return rc;
 }
 
+/* "Digest p1=v1, p2=v2" rebuilt from the parsed header (Sofia keeps the
+ * scheme and each auth-param as given). */
+static char *auth_value(su_home_t *home, const sip_authorization_t *au)
+{
+	size_t len;
+	char *v, *p;
+
+	if (!au || !au->au_scheme)
+		return NULL;
+	len = strlen(au->au_scheme) + 2;
+	for (int i = 0; au->au_params && au->au_params[i]; i++)
+		len += strlen(au->au_params[i]) + 2;
+	v = su_alloc(home, len);
+	if (!v)
+		return NULL;
+	p = v + sprintf(v, "%s ", au->au_scheme);
+	for (int i = 0; au->au_params && au->au_params[i]; i++)
+		p += sprintf(p, "%s%s", i ? ", " : "", au->au_params[i]);
+	return v;
+}
+
 static int verify(struct sip_engine *e, sip_t const *sip, const char *from,
 		  struct sip_identity *id, bool *stale, char *realm,
 		  size_t realmlen)
@@ -262,8 +290,7 @@ static int verify(struct sip_engine *e, sip_t const *sip, const char *from,
 	struct sip_digest_req req = { 0 };
 	int rc;
 
-	req.authorization = sip_header_as_string(home,
-			(sip_header_t const *)sip->sip_authorization);
+	req.authorization = auth_value(home, sip->sip_authorization);
 	req.method = sip->sip_request->rq_method_name;
 	req.request_uri = url_as_string(home, sip->sip_request->rq_url);
 	req.from = from;
