@@ -19,6 +19,9 @@ struct ctl {
 };
 
 int ctl_subscriber(struct ctl *c, int argc, char **argv);
+/* `subscriber import FILE` (src/ctl_import.c): CSV rows
+ * "impi,impus,k,opc[,password]" in one transaction; FILE "-" is stdin. */
+int ctl_import(struct ctl *c, const char *path);
 
 /* Validate a public identity: sip:/sips: URI with user@host, or tel:.
  * Returns 0 or -1 with a reason in why. */

@@ -343,6 +343,8 @@ int ctl_subscriber(struct ctl *c, int argc, char **argv)
 		status = cmd_show(c, argc, argv);
 	else if (strcmp(argv[0], "delete") == 0)
 		status = cmd_delete(c, argc, argv);
+	else if (strcmp(argv[0], "import") == 0 && argc == 2)
+		status = ctl_import(c, argv[1]);   /* issue 3: bulk CSV */
 	if (status != 2)
 		return status;
 usage:

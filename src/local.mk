@@ -22,5 +22,6 @@ sbin_PROGRAMS += src/presencectl
 src_presencectl_SOURCES = \
 	src/presencectl.c \
 	src/ctl_subscriber.c \
+	src/ctl_import.c \
 	src/ctl.h
 src_presencectl_LDADD = $(PD_INTERNAL) $(PD_EXT_LIBS)

@@ -29,7 +29,8 @@ static void usage(FILE *f)
 		"                 [--amf HEX] [--sqn HEX] [--password PW]\n"
 		"  subscriber list\n"
 		"  subscriber show IMPI\n"
-		"  subscriber delete IMPI\n",
+		"  subscriber delete IMPI\n"
+		"  subscriber import FILE   (CSV: impi,impus,k,opc[,password])\n",
 		PD_SYSCONFDIR);
 }
 

@@ -11,7 +11,16 @@ CONF="$T/presenced.conf"
 sip_conf "$CONF" "default_policy = allow" "allow_anonymous = no" \
 	"digest_algorithms = MD5" "trusted_peers = 127.0.0.1"
 provision alice@example.test sip:alice@example.test secret
-provision bob@example.test sip:bob@example.test bobpass
+# bob (and two more) come from a bulk CSV import, in one transaction
+printf 'impi,impus,k,opc,password\nbob@example.test,sip:bob@example.test|tel:+15550001,%s,%s,bobpass\nc1@example.test,sip:c1@example.test,%s,%s\n' \
+	"$K" "$OPC" "$K" "$OPC" > "$T/subs.csv"
+check "presencectl subscriber import" bash -c \
+	"'$PRESENCECTL' -c '$CONF' subscriber import '$T/subs.csv' | grep -q 'imported 2 subscribers'"
+printf 'd1@example.test,sip:d1@example.test,%s,%s\nbroken line\n' "$K" "$OPC" > "$T/bad.csv"
+out=$("$PRESENCECTL" -c "$CONF" subscriber import "$T/bad.csv" 2>&1); rc=$?
+check "a bad line fails the import with FILE:LINE" bash -c "[ $rc -eq 1 ] && grep -q 'bad.csv:2:' <<<'$out'"
+check "... and nothing of it is kept" bash -c \
+	"! '$PRESENCECTL' -c '$CONF' subscriber show d1@example.test >/dev/null 2>&1"
 if pd_start "$CONF"; then ok "presenced starts"; else not_ok "presenced starts"; cat "$PD_LOG"; pd_finish; exit 1; fi
 
 check "Digest: 401, retry with credentials, 200 and NOTIFY" \
