@@ -1,182 +1,264 @@
 /*
  * ctl_import.c - `presencectl subscriber import FILE`: bulk provisioning
- * from CSV, all rows in one transaction (100,000 subscribers in seconds).
+ * from CSV, all rows in one transaction (all or nothing).
  *
- * Format, one subscriber per line (RFC 4180 without quoting; '#' starts a
- * comment line; a first line starting with "impi," is a header):
+ * Format (RFC 4180 quoting: a field may be "double quoted", "" inside is a
+ * quote).  Blank lines and lines starting with '#' are skipped.  An
+ * optional header row names the columns, in any order, from:
  *
- *     impi,impus,k,opc[,password]
+ *     impi, impu, k, opc, op, amf, sqn, password
  *
- *   impi      the private identity, user@realm
- *   impus     public identities separated by '|' or spaces; the first is
- *             the default
- *   k, opc    32 hex digits each (Milenage K and OPc)
- *   password  optional; stored only as Digest HA1 (MD5 and SHA-256) for
- *             the realm of the IMPI, never in clear
- *
- * All or nothing: the first bad line (reported as FILE:LINE) or duplicate
- * rolls the whole import back.  "-" reads standard input.
+ * Without a header the columns are impi,impu,k,opc,amf,sqn,password (the
+ * last three may be left out or empty).  The impu field holds one or more
+ * public identities separated by spaces; the first is the default.
+ * FILE "-" reads standard input.
  */
 #include "config.h"
+#include "src/core.h"
+#include "src/ctl.h"
+#include "db/db.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "src/core.h"
-#include "src/ctl.h"
-#include "db/db.h"
-#include "auth/auth.h"
+enum col { COL_IMPI, COL_IMPU, COL_K, COL_OPC, COL_OP, COL_AMF, COL_SQN,
+	   COL_PASSWORD, COL_N };
 
-#define IMPORT_MAX_IMPUS 16
+static const char *const col_names[COL_N] = {
+	"impi", "impu", "k", "opc", "op", "amf", "sqn", "password",
+};
 
-/* Split `line` at commas into at most max fields (in place). */
-static int split(char *line, char **f, int max)
+#define MAX_FIELDS 16
+#define MAX_IMPUS 32
+
+/* Split one CSV line in place into at most MAX_FIELDS fields.  Returns the
+ * count, or -1 for an unterminated quote or too many fields. */
+static int csv_split(char *line, char **fields)
 {
+	char *r = line, *w = line;
 	int n = 0;
 
-	f[n++] = line;
-	for (char *p = line; *p; p++)
-		if (*p == ',') {
-			if (n == max)
+	for (;;) {
+		if (n >= MAX_FIELDS)
+			return -1;
+		while (*r == ' ' || *r == '\t')
+			r++;
+		fields[n++] = w;
+		if (*r == '"') {
+			r++;
+			for (;;) {
+				if (*r == '\0')
+					return -1;
+				if (*r == '"') {
+					if (r[1] == '"') {
+						*w++ = '"';
+						r += 2;
+						continue;
+					}
+					r++;
+					break;
+				}
+				*w++ = *r++;
+			}
+			while (*r == ' ' || *r == '\t')
+				r++;
+			if (*r != ',' && *r != '\0')
 				return -1;
-			*p = '\0';
-			f[n++] = p + 1;
+		} else {
+			while (*r && *r != ',')
+				*w++ = *r++;
+			while (w > fields[n - 1] && (w[-1] == ' ' || w[-1] == '\t'))
+				w--;
 		}
-	return n;
+		if (*r == '\0') {
+			*w = '\0';
+			return n;
+		}
+		*w++ = '\0';
+		r++;   /* past ',' */
+	}
 }
 
-static char *trim(char *s)
+struct import {
+	struct ctl *c;
+	const char *file;
+	int cols[MAX_FIELDS];       /* column of each field position */
+	int n_cols;
+	long line;
+	long added;
+};
+
+static int parse_header(struct import *im, char **f, int n)
 {
-	char *e;
+	bool seen[COL_N] = { false };
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-			 e[-1] == '\n'))
-		*--e = '\0';
-	return s;
-}
-
-/* Parse one line into s and impus; 0 or -1 with why. */
-static int parse_line(char *line, struct db_subscriber *s, const char **impus,
-		      size_t *n_impus, char *why, size_t whylen)
-{
-	char *f[6], *tok, *save = NULL;
-	const char *password;
-	int n = split(line, f, 6);
-
-	if (n < 4 || n > 5) {
-		snprintf(why, whylen, "want impi,impus,k,opc[,password]");
-		return -1;
-	}
-	for (int i = 0; i < n; i++)
-		f[i] = trim(f[i]);
-	memset(s, 0, sizeof(*s));
-	if (ctl_check_impi(f[0], why, whylen) < 0)
-		return -1;
-	snprintf(s->impi, sizeof(s->impi), "%s", f[0]);
-	*n_impus = 0;
-	for (tok = strtok_r(f[1], "| ", &save); tok;
-	     tok = strtok_r(NULL, "| ", &save)) {
-		if (*n_impus == IMPORT_MAX_IMPUS) {
-			snprintf(why, whylen, "more than %d public identities",
-				 IMPORT_MAX_IMPUS);
+	for (int i = 0; i < n; i++) {
+		int col = -1;
+		for (int k = 0; k < COL_N; k++)
+			if (strcasecmp(f[i], col_names[k]) == 0)
+				col = k;
+		if (col < 0) {
+			fprintf(im->c->err, "presencectl: %s:%ld: unknown column '%s'\n",
+				im->file, im->line, f[i]);
 			return -1;
 		}
-		if (ctl_check_impu(tok, why, whylen) < 0)
-			return -1;
-		impus[(*n_impus)++] = tok;
-	}
-	if (*n_impus == 0) {
-		snprintf(why, whylen, "no public identity");
-		return -1;
-	}
-	if (util_hex_decode(f[2], s->k, DB_KEY_LEN) < 0 ||
-	    util_hex_decode(f[3], s->opc, DB_KEY_LEN) < 0) {
-		snprintf(why, whylen, "k and opc must be 32 hex digits");
-		return -1;
-	}
-	password = n == 5 ? f[4] : "";
-	if (*password) {
-		/* The realm is the IMPI's home domain (TS 23.003 13.3), as for
-		 * `subscriber add`. */
-		snprintf(s->realm, sizeof(s->realm), "%s", strchr(s->impi, '@') + 1);
-		if (auth_digest_ha1(AUTH_DIGEST_MD5, s->impi, s->realm, password,
-				    s->ha1_md5, sizeof(s->ha1_md5)) < 0 ||
-		    auth_digest_ha1(AUTH_DIGEST_SHA256, s->impi, s->realm,
-				    password, s->ha1_sha256,
-				    sizeof(s->ha1_sha256)) < 0) {
-			snprintf(why, whylen, "cannot derive Digest secrets");
+		if (seen[col]) {
+			fprintf(im->c->err, "presencectl: %s:%ld: column '%s' twice\n",
+				im->file, im->line, f[i]);
 			return -1;
 		}
-		util_secure_zero(f[4], strlen(f[4]));
+		seen[col] = true;
+		im->cols[i] = col;
 	}
+	if (!seen[COL_IMPI] || !seen[COL_IMPU] || !seen[COL_K] ||
+	    seen[COL_OPC] == seen[COL_OP]) {
+		fprintf(im->c->err, "presencectl: %s:%ld: the header needs impi, impu, k "
+			"and exactly one of opc or op\n", im->file, im->line);
+		return -1;
+	}
+	im->n_cols = n;
 	return 0;
 }
 
-int ctl_import(struct ctl *c, const char *path)
+static int import_row(struct import *im, char **f, int n)
 {
-	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL, why[256];
-	size_t cap = 0, lineno = 0, added = 0;
+	const char *val[COL_N] = { NULL };
+	const char *impus[MAX_IMPUS];
+	struct ctl_sub_args a = { .impus = impus };
 	struct db_subscriber s;
-	const char *impus[IMPORT_MAX_IMPUS];
-	size_t n_impus;
-	int status = 1, rc;
+	char why[300];
+	int rc;
 
-	if (!in) {
-		fprintf(c->err, "presencectl: %s: %s\n", path, strerror(errno));
+	if (n > im->n_cols) {
+		fprintf(im->c->err, "presencectl: %s:%ld: %d fields, at most %d expected\n",
+			im->file, im->line, n, im->n_cols);
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		val[im->cols[i]] = f[i][0] ? f[i] : NULL;
+
+	/* The impu field: identities separated by blanks, split in place. */
+	for (char *p = (char *)(val[COL_IMPU] ? val[COL_IMPU] : ""); *p;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (a.n_impus >= MAX_IMPUS) {
+			fprintf(im->c->err, "presencectl: %s:%ld: more than %d identities\n",
+				im->file, im->line, MAX_IMPUS);
+			return -1;
+		}
+		impus[a.n_impus++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	a.impi = val[COL_IMPI] ? val[COL_IMPI] : "";
+	a.k = val[COL_K] ? val[COL_K] : "";
+	a.opc = val[COL_OPC];
+	a.op = val[COL_OP];
+	if (!a.opc && !a.op)
+		a.opc = "";     /* reported as a bad --opc */
+	a.amf = val[COL_AMF];
+	a.sqn = val[COL_SQN];
+	a.password = val[COL_PASSWORD];
+
+	if (ctl_subscriber_fill(&a, &s, why, sizeof(why)) < 0) {
+		fprintf(im->c->err, "presencectl: %s:%ld: %s\n", im->file, im->line, why);
+		return -1;
+	}
+	rc = db_subscriber_add(im->c->db, &s, impus, a.n_impus);
+	util_secure_zero(&s, sizeof(s));
+	if (rc == DB_EEXIST) {
+		fprintf(im->c->err, "presencectl: %s:%ld: subscriber %s or one of its "
+			"identities already exists\n", im->file, im->line, a.impi);
+		return -1;
+	}
+	if (rc < 0) {
+		fprintf(im->c->err, "presencectl: %s:%ld: %s\n", im->file, im->line,
+			db_errmsg(im->c->db));
+		return -1;
+	}
+	im->added++;
+	return 0;
+}
+
+int ctl_import(struct ctl *c, int argc, char **argv)
+{
+	static const int default_cols[] = { COL_IMPI, COL_IMPU, COL_K, COL_OPC,
+					    COL_AMF, COL_SQN, COL_PASSWORD };
+	struct import im = { .c = c };
+	char *line = NULL, *fields[MAX_FIELDS];
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f;
+	int status = 1, n;
+	bool first = true;
+
+	if (argc != 2)
+		return 2;
+	im.file = argv[1];
+	f = strcmp(im.file, "-") == 0 ? stdin : fopen(im.file, "r");
+	if (!f) {
+		fprintf(c->err, "presencectl: %s: %s\n", im.file, strerror(errno));
 		return 1;
 	}
+	memcpy(im.cols, default_cols, sizeof(default_cols));
+	im.n_cols = (int)(sizeof(default_cols) / sizeof(default_cols[0]));
 	if (db_begin(c->db) < 0) {
 		fprintf(c->err, "presencectl: %s\n", db_errmsg(c->db));
 		goto out;
 	}
-	while (getline(&line, &cap, in) > 0) {
-		char *l = trim(line);
-
-		lineno++;
-		if (!*l || *l == '#' || (lineno == 1 && strncmp(l, "impi,", 5) == 0))
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		im.line++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if ((size_t)len != strlen(line)) {
+			fprintf(c->err, "presencectl: %s:%ld: NUL byte\n", im.file, im.line);
+			goto rollback;
+		}
+		if (len == 0 || line[0] == '#')
 			continue;
-		if (parse_line(l, &s, impus, &n_impus, why, sizeof(why)) < 0) {
-			fprintf(c->err, "presencectl: %s:%zu: %s\n", path, lineno,
-				why);
+		n = csv_split(line, fields);
+		if (n < 0) {
+			fprintf(c->err, "presencectl: %s:%ld: malformed CSV (unbalanced "
+				"quotes or more than %d fields)\n", im.file, im.line,
+				MAX_FIELDS);
 			goto rollback;
 		}
-		rc = db_subscriber_add(c->db, &s, impus, n_impus);
-		util_secure_zero(&s, sizeof(s));
-		if (rc < 0) {
-			fprintf(c->err, "presencectl: %s:%zu: %s\n", path, lineno,
-				rc == DB_EEXIST ? "subscriber or identity exists"
-						: db_errmsg(c->db));
-			goto rollback;
+		if (first && strcasecmp(fields[0], "impi") == 0) {
+			first = false;
+			if (parse_header(&im, fields, n) < 0)
+				goto rollback;
+			continue;
 		}
-		added++;
+		first = false;
+		if (import_row(&im, fields, n) < 0)
+			goto rollback;
 	}
-	if (ferror(in)) {
-		fprintf(c->err, "presencectl: %s: read error\n", path);
+	if (ferror(f)) {
+		fprintf(c->err, "presencectl: %s: read error\n", im.file);
 		goto rollback;
 	}
-	db_audit_add(c->db, "presencectl", "subscriber.import", path, "");
+	db_audit_add(c->db, "presencectl", "subscriber.import", im.file, "");
 	if (db_commit(c->db) < 0) {
-		fprintf(c->err, "presencectl: commit: %s\n", db_errmsg(c->db));
-		goto rollback;
+		fprintf(c->err, "presencectl: commit failed: %s\n", db_errmsg(c->db));
+		goto out;
 	}
-	fprintf(c->out, "imported %zu subscribers\n", added);
+	fprintf(c->out, "imported %ld subscriber%s from %s\n", im.added,
+		im.added == 1 ? "" : "s", im.file);
 	status = 0;
 	goto out;
 rollback:
 	db_rollback(c->db);
 	fprintf(c->err, "presencectl: nothing imported\n");
 out:
-	if (line) {
+	if (line)
 		util_secure_zero(line, cap);
-		free(line);
-	}
-	if (in != stdin)
-		fclose(in);
+	free(line);
+	if (f != stdin)
+		fclose(f);
 	return status;
 }

@@ -112,15 +112,78 @@ bad:
 	return -1;
 }
 
-static int hex_arg(struct ctl *c, const char *name, const char *hex,
-		   uint8_t *out, size_t len)
+static int hex_field(const char *name, const char *hex, uint8_t *out, size_t len,
+		     char *why, size_t whylen)
 {
 	if (util_hex_decode(hex, out, len) < 0) {
-		fprintf(c->err, "presencectl: --%s must be %zu hex digits\n", name,
-			2 * len);
+		snprintf(why, whylen, "--%s must be %zu hex digits", name, 2 * len);
 		return -1;
 	}
 	return 0;
+}
+
+int ctl_subscriber_fill(const struct ctl_sub_args *a, struct db_subscriber *s,
+			char *why, size_t whylen)
+{
+	uint8_t op_bin[DB_KEY_LEN], sqn_bin[6];
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (ctl_check_impi(a->impi, why, whylen) < 0)
+		return -1;
+	if (a->n_impus == 0) {
+		snprintf(why, whylen, "at least one public identity is needed");
+		return -1;
+	}
+	for (size_t i = 0; i < a->n_impus; i++) {
+		if (ctl_check_impu(a->impus[i], why, whylen) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(a->impus[i], a->impus[j]) == 0) {
+				snprintf(why, whylen, "public identity %s given twice",
+					 a->impus[i]);
+				return -1;
+			}
+	}
+	if (hex_field("k", a->k, s->k, DB_KEY_LEN, why, whylen) < 0 ||
+	    hex_field("amf", a->amf ? a->amf : "8000", s->amf, DB_AMF_LEN, why,
+		      whylen) < 0 ||
+	    hex_field("sqn", a->sqn ? a->sqn : "000000000000", sqn_bin,
+		      sizeof(sqn_bin), why, whylen) < 0)
+		goto out;
+	if (a->opc) {
+		if (hex_field("opc", a->opc, s->opc, DB_KEY_LEN, why, whylen) < 0)
+			goto out;
+	} else {
+		if (hex_field("op", a->op, op_bin, DB_KEY_LEN, why, whylen) < 0)
+			goto out;
+		/* TS 35.206 4.1: OPc = OP xor E_K(OP); only OPc is stored. */
+		if (auth_milenage_opc(s->k, op_bin, s->opc) < 0) {
+			snprintf(why, whylen, "cannot derive OPc");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < sizeof(sqn_bin); i++)
+		s->sqn = s->sqn << 8 | sqn_bin[i];
+	snprintf(s->impi, sizeof(s->impi), "%s", a->impi);
+	if (a->password && a->password[0]) {
+		/* The realm of a subscriber's Digest credentials is its home
+		 * domain, the realm part of the IMPI (TS 23.003 13.3). */
+		snprintf(s->realm, sizeof(s->realm), "%s", strchr(a->impi, '@') + 1);
+		if (auth_digest_ha1(AUTH_DIGEST_MD5, a->impi, s->realm, a->password,
+				    s->ha1_md5, sizeof(s->ha1_md5)) < 0 ||
+		    auth_digest_ha1(AUTH_DIGEST_SHA256, a->impi, s->realm, a->password,
+				    s->ha1_sha256, sizeof(s->ha1_sha256)) < 0) {
+			snprintf(why, whylen, "cannot derive Digest secrets");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		util_secure_zero(s, sizeof(*s));
+	util_secure_zero(op_bin, sizeof(op_bin));
+	return rc;
 }
 
 static int cmd_add(struct ctl *c, int argc, char **argv)
@@ -138,104 +201,56 @@ static int cmd_add(struct ctl *c, int argc, char **argv)
 	};
 	struct db_subscriber s;
 	const char *impus[MAX_IMPUS];
-	const char *impi = NULL, *k = NULL, *opc = NULL, *op = NULL;
-	const char *amf = "8000", *sqn = "000000000000", *password = NULL;
-	size_t n_impus = 0;
-	uint8_t op_bin[DB_KEY_LEN], sqn_bin[6];
+	struct ctl_sub_args a = { .impus = impus };
 	char why[300];
 	int ch, rc, status = 1;
 
-	memset(&s, 0, sizeof(s));
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': impi = optarg; break;
+		case 'i': a.impi = optarg; break;
 		case 'u':
-			if (n_impus >= MAX_IMPUS) {
+			if (a.n_impus >= MAX_IMPUS) {
 				fprintf(c->err, "presencectl: at most %d --impu\n", MAX_IMPUS);
 				return 2;
 			}
-			impus[n_impus++] = optarg;
+			impus[a.n_impus++] = optarg;
 			break;
-		case 'k': k = optarg; break;
-		case 'c': opc = optarg; break;
-		case 'o': op = optarg; break;
-		case 'a': amf = optarg; break;
-		case 'q': sqn = optarg; break;
-		case 'p': password = optarg; break;
+		case 'k': a.k = optarg; break;
+		case 'c': a.opc = optarg; break;
+		case 'o': a.op = optarg; break;
+		case 'a': a.amf = optarg; break;
+		case 'q': a.sqn = optarg; break;
+		case 'p': a.password = optarg; break;
 		default: return 2;
 		}
 	}
-	if (optind != argc || !impi || n_impus == 0 || !k || (!opc == !op)) {
+	if (optind != argc || !a.impi || a.n_impus == 0 || !a.k || (!a.opc == !a.op)) {
 		fprintf(c->err, "presencectl: subscriber add needs --impi, at least one "
 			"--impu, --k and exactly one of --opc or --op\n");
 		return 2;
 	}
-	if (ctl_check_impi(impi, why, sizeof(why)) < 0) {
+	if (ctl_subscriber_fill(&a, &s, why, sizeof(why)) < 0) {
 		fprintf(c->err, "presencectl: %s\n", why);
 		return 1;
 	}
-	for (size_t i = 0; i < n_impus; i++) {
-		if (ctl_check_impu(impus[i], why, sizeof(why)) < 0) {
-			fprintf(c->err, "presencectl: %s\n", why);
-			return 1;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(impus[i], impus[j]) == 0) {
-				fprintf(c->err, "presencectl: --impu %s given twice\n",
-					impus[i]);
-				return 1;
-			}
-	}
-	if (hex_arg(c, "k", k, s.k, DB_KEY_LEN) < 0 ||
-	    hex_arg(c, "amf", amf, s.amf, DB_AMF_LEN) < 0 ||
-	    hex_arg(c, "sqn", sqn, sqn_bin, sizeof(sqn_bin)) < 0)
-		goto out;
-	if (opc) {
-		if (hex_arg(c, "opc", opc, s.opc, DB_KEY_LEN) < 0)
-			goto out;
-	} else {
-		if (hex_arg(c, "op", op, op_bin, DB_KEY_LEN) < 0)
-			goto out;
-		/* TS 35.206 4.1: OPc = OP xor E_K(OP); only OPc is stored. */
-		if (auth_milenage_opc(s.k, op_bin, s.opc) < 0) {
-			fprintf(c->err, "presencectl: cannot derive OPc\n");
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < sizeof(sqn_bin); i++)
-		s.sqn = s.sqn << 8 | sqn_bin[i];
-	snprintf(s.impi, sizeof(s.impi), "%s", impi);
-	if (password) {
-		/* The realm of a subscriber's Digest credentials is its home
-		 * domain, the realm part of the IMPI (TS 23.003 13.3). */
-		snprintf(s.realm, sizeof(s.realm), "%s", strchr(impi, '@') + 1);
-		if (auth_digest_ha1(AUTH_DIGEST_MD5, impi, s.realm, password, s.ha1_md5,
-				    sizeof(s.ha1_md5)) < 0 ||
-		    auth_digest_ha1(AUTH_DIGEST_SHA256, impi, s.realm, password,
-				    s.ha1_sha256, sizeof(s.ha1_sha256)) < 0) {
-			fprintf(c->err, "presencectl: cannot derive Digest secrets\n");
-			goto out;
-		}
-	}
-	rc = db_subscriber_add(c->db, &s, impus, n_impus);
+	rc = db_subscriber_add(c->db, &s, impus, a.n_impus);
 	if (rc == DB_EEXIST) {
 		fprintf(c->err, "presencectl: subscriber %s or one of its identities "
-			"already exists\n", impi);
+			"already exists\n", a.impi);
 		goto out;
 	}
 	if (rc < 0) {
-		fprintf(c->err, "presencectl: cannot add %s: %s\n", impi,
+		fprintf(c->err, "presencectl: cannot add %s: %s\n", a.impi,
 			db_errmsg(c->db));
 		goto out;
 	}
-	db_audit_add(c->db, "presencectl", "subscriber.add", impi, impus[0]);
-	fprintf(c->out, "added %s (%zu public identit%s)\n", impi, n_impus,
-		n_impus == 1 ? "y" : "ies");
+	db_audit_add(c->db, "presencectl", "subscriber.add", a.impi, impus[0]);
+	fprintf(c->out, "added %s (%zu public identit%s)\n", a.impi, a.n_impus,
+		a.n_impus == 1 ? "y" : "ies");
 	status = 0;
 out:
 	util_secure_zero(&s, sizeof(s));
-	util_secure_zero(op_bin, sizeof(op_bin));
 	return status;
 }
 
@@ -343,12 +358,12 @@ int ctl_subscriber(struct ctl *c, int argc, char **argv)
 		status = cmd_show(c, argc, argv);
 	else if (strcmp(argv[0], "delete") == 0)
 		status = cmd_delete(c, argc, argv);
-	else if (strcmp(argv[0], "import") == 0 && argc == 2)
-		status = ctl_import(c, argv[1]);   /* issue 3: bulk CSV */
+	else if (strcmp(argv[0], "import") == 0)
+		status = ctl_import(c, argc, argv);
 	if (status != 2)
 		return status;
 usage:
-	fprintf(c->err, "usage: presencectl subscriber add|list|show IMPI|delete IMPI\n"
+	fprintf(c->err, "usage: presencectl subscriber add|list|show IMPI|delete IMPI|import FILE\n"
 		"(see presencectl(8))\n");
 	return 2;
 }

@@ -30,7 +30,7 @@ static void usage(FILE *f)
 		"  subscriber list\n"
 		"  subscriber show IMPI\n"
 		"  subscriber delete IMPI\n"
-		"  subscriber import FILE   (CSV: impi,impus,k,opc[,password])\n",
+		"  subscriber import FILE   (CSV; see presencectl(8))\n",
 		PD_SYSCONFDIR);
 }
 

@@ -60,5 +60,20 @@ tests_unit_check_sip_identity_SOURCES = tests/unit/check_sip_identity.c
 tests_unit_check_sip_identity_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_sip_identity_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/check_sip_identity
+dist_check_SCRIPTS += \
+	tests/integration/sip_subscribe.sh \
+	tests/integration/sip_publish.sh \
+	tests/integration/sip_identity.sh \
+	tests/integration/sip_winfo.sh \
+	tests/integration/sip_restart.sh \
+	tests/integration/sip_malformed.sh
+TESTS += \
+	tests/integration/sip_subscribe.sh \
+	tests/integration/sip_publish.sh \
+	tests/integration/sip_identity.sh \
+	tests/integration/sip_winfo.sh \
+	tests/integration/sip_restart.sh \
+	tests/integration/sip_malformed.sh
+EXTRA_DIST += tests/integration/sip_common.sh tests/integration/sipp
 
 # --- xcap

@@ -12,7 +12,7 @@ sip_conf "$CONF" "default_policy = allow" "allow_anonymous = no" \
 	"digest_algorithms = MD5" "trusted_peers = 127.0.0.1"
 provision alice@example.test sip:alice@example.test secret
 # bob (and two more) come from a bulk CSV import, in one transaction
-printf 'impi,impus,k,opc,password\nbob@example.test,sip:bob@example.test|tel:+15550001,%s,%s,bobpass\nc1@example.test,sip:c1@example.test,%s,%s\n' \
+printf 'impi,impu,k,opc,password\nbob@example.test,sip:bob@example.test tel:+15550001,%s,%s,bobpass\nc1@example.test,sip:c1@example.test,%s,%s\n' \
 	"$K" "$OPC" "$K" "$OPC" > "$T/subs.csv"
 check "presencectl subscriber import" bash -c \
 	"'$PRESENCECTL' -c '$CONF' subscriber import '$T/subs.csv' | grep -q 'imported 2 subscribers'"

@@ -238,6 +238,93 @@ START_TEST(audit_records_changes)
 }
 END_TEST
 
+
+static void write_file(const char *name, const char *text, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(import_csv)
+{
+	char path[400];
+	struct db *db;
+	struct db_subscriber s;
+	char e[128];
+	int64_t n = 0;
+	bool yes = false;
+
+	write_file("subs.csv",
+		   "# demo\n"
+		   "impi,impu,k,op,password\n"
+		   "a@example.test,sip:a@example.test," K1 "," OP1 ",pw-a\n"
+		   "\n"
+		   "\"b@example.test\",\"sip:b@example.test  tel:+15550001\"," K1 "," OP1 ",\"p,w\"\"b\"\r\n",
+		   path, sizeof(path));
+	ck_assert_msg(ctl("subscriber", "import", path, NULL) == 0, "%s", err);
+	ck_assert_ptr_nonnull(strstr(out, "imported 2 subscribers"));
+	ck_assert_int_eq(db_open(&db, store, 0, 1000, e, sizeof(e)), 0);
+	ck_assert_int_eq(db_subscriber_count(db, &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(db_impu_belongs(db, "b@example.test", "tel:+15550001", &yes), 0);
+	ck_assert(yes);
+	ck_assert_int_eq(db_subscriber_get(db, "a@example.test", &s), 0);
+	ck_assert_int_eq(strlen(s.ha1_sha256), 64);
+	db_close(db);
+
+	/* default column order, no header; amf, sqn and password left out */
+	write_file("plain.csv", "c@example.test,sip:c@example.test," K1 "," OPC1 "\n",
+		   path, sizeof(path));
+	ck_assert_msg(ctl("subscriber", "import", path, NULL) == 0, "%s", err);
+	ck_assert_int_eq(ctl("subscriber", "show", "c@example.test", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "digest: no password"));
+}
+END_TEST
+
+static const struct {
+	const char *csv, *msg;
+} bad_csv[] = {
+	{ "impi,impu,k,opc\nx@example.test,sip:x@example.test," K1 "," OPC1 "\n"
+	  "y@example.test,sip:y@example.test,nothex," OPC1 "\n", "bad.csv:3: --k must be 32 hex digits" },
+	{ "x@example.test,sip:x@example.test," K1 "," OPC1 "\n"
+	  "y@example.test,sip:x@example.test," K1 "," OPC1 "\n", "bad.csv:2: subscriber y@example.test or one of its identities already exists" },
+	{ "x@example.test,\"sip:x@example.test," K1 "\n", "bad.csv:1: malformed CSV" },
+	{ "impi,impu,k,opc,colour\n", "bad.csv:1: unknown column 'colour'" },
+	{ "impi,impu,k\n", "bad.csv:1: the header needs impi, impu, k and exactly one of opc or op" },
+	{ "x@example.test,mailto:x@example.test," K1 "," OPC1 "\n", "bad.csv:1: 'mailto:x@example.test' is not a public identity" },
+	{ "x@example.test,sip:x@example.test," K1 "," OPC1 ",8000,000000000000,pw,extra\n", "bad.csv:1: 8 fields, at most 7 expected" },
+};
+
+START_TEST(import_all_or_nothing)
+{
+	char path[400];
+	struct db *db;
+	char e[128];
+	int64_t n = 1;
+
+	write_file("bad.csv", bad_csv[_i].csv, path, sizeof(path));
+	ck_assert_int_eq(ctl("subscriber", "import", path, NULL), 1);
+	ck_assert_msg(strstr(err, bad_csv[_i].msg), "case %d: %s", _i, err);
+	ck_assert_ptr_nonnull(strstr(err, "nothing imported"));
+	ck_assert_int_eq(db_open(&db, store, 0, 1000, e, sizeof(e)), 0);
+	ck_assert_int_eq(db_subscriber_count(db, &n), 0);
+	ck_assert_int_eq(n, 0);
+	db_close(db);
+}
+END_TEST
+
+START_TEST(import_missing_file)
+{
+	ck_assert_int_eq(ctl("subscriber", "import", "/nonexistent/x.csv", NULL), 1);
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+}
+END_TEST
+
 static Suite *ctl_suite(void)
 {
 	Suite *s = suite_create("presencectl");
@@ -251,6 +338,14 @@ static Suite *ctl_suite(void)
 	tcase_add_loop_test(tc, malformed_uri, 0, (int)(sizeof(bad_uris) / sizeof(bad_uris[0])));
 	tcase_add_test(tc, malformed_impi_and_usage);
 	tcase_add_test(tc, audit_records_changes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("import");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, import_csv);
+	tcase_add_loop_test(tc, import_all_or_nothing, 0,
+			    (int)(sizeof(bad_csv) / sizeof(bad_csv[0])));
+	tcase_add_test(tc, import_missing_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
