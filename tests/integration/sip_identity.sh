@@ -17,8 +17,8 @@ printf 'impi,impu,k,opc,password\nbob@example.test,sip:bob@example.test tel:+155
 check "presencectl subscriber import" bash -c \
 	"'$PRESENCECTL' -c '$CONF' subscriber import '$T/subs.csv' | grep -q 'imported 2 subscribers'"
 printf 'd1@example.test,sip:d1@example.test,%s,%s\nbroken line\n' "$K" "$OPC" > "$T/bad.csv"
-out=$("$PRESENCECTL" -c "$CONF" subscriber import "$T/bad.csv" 2>&1); rc=$?
-check "a bad line fails the import with FILE:LINE" bash -c "[ $rc -eq 1 ] && grep -q 'bad.csv:2:' <<<'$out'"
+"$PRESENCECTL" -c "$CONF" subscriber import "$T/bad.csv" >"$T/bad.out" 2>&1; rc=$?
+check "a bad line fails the import with FILE:LINE" bash -c "[ $rc -eq 1 ] && grep -q 'bad.csv:2:' '$T/bad.out'"
 check "... and nothing of it is kept" bash -c \
 	"! '$PRESENCECTL' -c '$CONF' subscriber show d1@example.test >/dev/null 2>&1"
 if pd_start "$CONF"; then ok "presenced starts"; else not_ok "presenced starts"; cat "$PD_LOG"; pd_finish; exit 1; fi
