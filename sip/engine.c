@@ -554,6 +554,7 @@ void sip_engine_destroy(struct sip_engine *e)
 		nta_leg_destroy(e->dleg);
 	if (e->agent)
 		nta_agent_destroy(e->agent);
+	free(e->mclass);   /* sip_extend_mclass() malloc'd a copy */
 	/* Outstanding NOTIFYs died with the agent; the table goes without
 	 * telling anyone: the store keeps every subscription. */
 	sip_subtab_clear(&e->tab);
