@@ -573,8 +573,13 @@ int sip_engine_reload(struct sip_engine *e, const struct conf *conf)
 	if (rc < 0)
 		return rc;
 	/* Domains, policy, peers, expiry bounds, anonymity and batching may
-	 * change; listeners and the store need a restart. */
+	 * change; listeners and the store need a restart.  The domain lists
+	 * point into their buffers: rebase them onto the engine's copy. */
 	e->set = s;
+	for (int i = 0; i < s.n_domains; i++)
+		e->set.domains[i] = e->set.domains_buf + (s.domains[i] - s.domains_buf);
+	for (int i = 0; i < s.n_open; i++)
+		e->set.open[i] = e->set.open_buf + (s.open[i] - s.open_buf);
 	log_notice("sip: settings reloaded (default policy %s)",
 		   sip_authz_str(s.default_policy));
 	return 0;
