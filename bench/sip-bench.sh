@@ -175,10 +175,11 @@ CFG
 pd_stop() { kill -TERM "$PD_PID" 2>/dev/null; wait "$PD_PID" 2>/dev/null; }
 
 uas_start() {
-	( cd "$W" && sipp -sf "$1" -i 127.0.0.1 -p "$UAS_PORT" -nostdin -bg \
-		-max_recv_loops 10000 >/dev/null 2>&1 )
-	UAS_PID=$(pgrep -n -f "sipp -sf $1 -i 127.0.0.1 -p $UAS_PORT")
+	( cd "$W" && exec sipp -sf "$1" -i 127.0.0.1 -p "$UAS_PORT" -nostdin \
+		-max_recv_loops 10000 >/dev/null 2>&1 ) &
+	UAS_PID=$!
 	PIDS+=("$UAS_PID")
+	sleep 0.5
 }
 uas_stop() { kill -9 "$UAS_PID" 2>/dev/null; }
 

@@ -27,6 +27,19 @@ check "every NOTIFY is in the dialog (one From tag)" \
 check "the anonymous watcher is logged as such (not the From)" \
 	grep -q "subscription sip:anonymous@anonymous.invalid -> sip:alice@example.test" "$PD_LOG"
 
+# route set (RFC 3261 12.1.1): NOTIFYs follow the Record-Route (here a
+# "proxy" that is the watcher itself, loose routing)
+check "SUBSCRIBE with Record-Route" \
+	sipp_run rr "$SIPP_DIR/subscribe_rr.xml" "alice@example.test;carol@example.test;;60"
+check "the NOTIFY carries the route set" msg_has rr "^Route: <sip:127.0.0.1:[0-9]+;lr;rrtest=1>"
+check "the 200 echoes Record-Route" bash -c \
+	"awk '/^SIP\/2.0 200/{n=1} n' '$T/rr.msg' | grep -q '^Record-Route: '"
+
+# TCP: SUBSCRIBE over TCP, NOTIFY back
+check "SUBSCRIBE over TCP, NOTIFY over TCP" \
+	sipp_run tcp "$SIPP_DIR/subscribe_once.xml" "alice@example.test;carol@example.test;;60" -t t1
+check "... the NOTIFY came over TCP" msg_has tcp '^Via: SIP/2.0/TCP'
+
 # fetch (RFC 6665 4.4.3)
 check "fetch: Expires 0 -> 200 and one NOTIFY" \
 	sipp_run fetch "$SIPP_DIR/subscribe_once.xml" "alice@example.test;carol@example.test;;0"
