@@ -66,14 +66,16 @@ dist_check_SCRIPTS += \
 	tests/integration/sip_identity.sh \
 	tests/integration/sip_winfo.sh \
 	tests/integration/sip_restart.sh \
-	tests/integration/sip_malformed.sh
+	tests/integration/sip_malformed.sh \
+	tests/integration/sip_tls.sh
 TESTS += \
 	tests/integration/sip_subscribe.sh \
 	tests/integration/sip_publish.sh \
 	tests/integration/sip_identity.sh \
 	tests/integration/sip_winfo.sh \
 	tests/integration/sip_restart.sh \
-	tests/integration/sip_malformed.sh
+	tests/integration/sip_malformed.sh \
+	tests/integration/sip_tls.sh
 EXTRA_DIST += tests/integration/sip_common.sh tests/integration/sipp
 
 # --- xcap
