@@ -70,7 +70,7 @@ secs() { date +%s.%N; }
 sipp_client() {
 	local scen=$1 target=$2 rate=$3 calls=$4; shift 4
 	timeout $((DUR * 4 + 60)) sipp -sf "$scen" -i 127.0.0.1 -p "$CLI_PORT" \
-		-r "$rate" -rp 1000 -m "$calls" -l $((rate * 4 + 100)) \
+		-r "$rate" -rp 1000 -m "$calls" -l $((rate < 10000 ? rate : 10000)) \
 		-nostdin -recv_timeout 10000 -timeout $((DUR * 4 + 40))s \
 		-timeout_error -max_recv_loops 10000 -max_sched_loops 10000 \
 		-set exp "${EXP:-600}" "$@" "$target" >/dev/null 2>&1

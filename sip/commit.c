@@ -58,6 +58,7 @@ int sip_commit_begin(struct sip_engine *e)
 	e->tx_open = true;
 	e->tx_failed = false;
 	e->tx_count = 0;
+	e->tx_start_ms = clock_mono_ms();
 	/* Write-behind writes (NOTIFY CSeqs, deletions) only open the batch;
 	 * the timer commits them even when no request joins. */
 	if (e->commit_timer)
@@ -81,6 +82,17 @@ void sip_commit_note(struct sip_engine *e)
 {
 	e->tx_count++;
 	if (e->tx_count >= e->set.commit_max || e->set.commit_ms == 0)
+		sip_commit_flush(e);
+}
+
+void sip_commit_prepoll(struct sip_engine *e)
+{
+	/* Sofia computes poll timeouts in whole milliseconds, rounded down:
+	 * in the last millisecond before a timer it polls with timeout 0 in
+	 * a loop.  Committing here once the batch is within a millisecond of
+	 * its deadline keeps the loop from spinning. */
+	if (e->tx_open &&
+	    clock_mono_ms() - e->tx_start_ms + 1 >= (int64_t)e->set.commit_ms)
 		sip_commit_flush(e);
 }
 

@@ -285,7 +285,12 @@ static int listen_one(struct sip_engine *e, const char *spec,
 	if (strcmp(proto, "udp") == 0 || strcmp(proto, "tcp") == 0) {
 		snprintf(url, sizeof(url), "sip:%s:%u;transport=%s", host, port,
 			 proto);
-		rc = nta_agent_add_tport(e->agent, (url_string_t *)url, TAG_END());
+		/* Large UDP buffers ride out bursts (the loop may be busy
+		 * with a commit for a moment). */
+		rc = nta_agent_add_tport(e->agent, (url_string_t *)url,
+					 TPTAG_UDP_RMEM(4 * 1024 * 1024),
+					 TPTAG_UDP_WMEM(4 * 1024 * 1024),
+					 TAG_END());
 	} else if (strcmp(proto, "tls") == 0) {
 		if (!e->tls_dir[0]) {
 			log_err("sip: %s needs tls.cert and tls.key", spec);
@@ -439,6 +444,12 @@ static void on_sweep(su_root_magic_t *m, su_timer_t *t, struct sip_engine *e)
 		log_debug("sip: %zu subscriptions expired", n);
 }
 
+static void on_prepoll(struct sip_engine *e, su_root_t *root)
+{
+	(void)root;
+	sip_commit_prepoll(e);
+}
+
 /* ---------------------------------------------------- create/destroy */
 
 int sip_engine_create(struct sip_engine **ep, struct sip_loop *loop,
@@ -535,6 +546,8 @@ int sip_engine_create(struct sip_engine **ep, struct sip_loop *loop,
 	if (rc < 0)
 		goto fail;
 	su_timer_set_for_ever(e->sweep_timer, on_sweep, e);
+	if (su_root_add_prepoll(e->root, on_prepoll, e) == 0)
+		e->prepoll = true;
 	*ep = e;
 	return 0;
 fail:
@@ -547,6 +560,8 @@ void sip_engine_destroy(struct sip_engine *e)
 	if (!e)
 		return;
 	e->destroying = true;
+	if (e->prepoll)
+		su_root_remove_prepoll(e->root);
 	sip_commit_flush(e);
 	su_timer_destroy(e->commit_timer);
 	su_timer_destroy(e->sweep_timer);

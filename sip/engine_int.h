@@ -21,6 +21,7 @@ struct sip_sub;
 #define NTA_LEG_MAGIC_T      struct sip_engine
 #define NTA_OUTGOING_MAGIC_T struct sip_sub
 #define SU_TIMER_ARG_T       struct sip_engine
+#define SU_PREPOLL_MAGIC_T   struct sip_engine
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
@@ -114,10 +115,12 @@ struct sip_engine {
 	bool tx_open;
 	bool tx_failed;
 	unsigned tx_count;
+	int64_t tx_start_ms;          /* clock_mono_ms() at BEGIN */
 	su_timer_t *commit_timer;
 	struct sip_deferred *dhead, **dtail;
 
 	su_timer_t *sweep_timer;
+	bool prepoll;                 /* on_prepoll registered */
 	bool destroying;
 };
 
@@ -147,6 +150,9 @@ void sip_commit_note(struct sip_engine *e);
 void sip_commit_fail(struct sip_engine *e);
 /* Commit now and run the deferred actions. */
 void sip_commit_flush(struct sip_engine *e);
+/* Before the loop blocks: commit a batch that is (nearly) due, so that
+ * Sofia never busy-waits the last sub-millisecond of the commit timer. */
+void sip_commit_prepoll(struct sip_engine *e);
 struct sip_deferred *sip_deferred_new(nta_incoming_t *irq, int status);
 
 /* subscribe.c */

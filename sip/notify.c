@@ -52,8 +52,9 @@ static int on_notify_response(struct sip_sub *magic, nta_outgoing_t *orq,
  * (a restart adds a safety gap, see sip_subscribe_restore). */
 static void persist_cseq(struct sip_engine *e, struct sip_sub *s)
 {
-	if (!s->id || e->destroying)
+	if (!s->id || e->destroying || s->local_cseq <= s->stored_cseq)
 		return;
+	s->stored_cseq = s->local_cseq;
 	if (sip_commit_begin(e) < 0)
 		return;
 	if (db_subscription_set_local_cseq(e->db, s->id, s->local_cseq) < 0)

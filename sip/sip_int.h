@@ -88,6 +88,8 @@ struct sip_sub {
 	int64_t id;                 /* store row id; 0 = not stored (fetch) */
 	int64_t expires;            /* absolute unix seconds */
 	uint32_t local_cseq;        /* last CSeq used in a NOTIFY */
+	uint32_t stored_cseq;       /* CSeq the store holds (>= local_cseq
+				     * means no write is needed) */
 	uint32_t remote_cseq;       /* last CSeq seen in a SUBSCRIBE */
 	uint32_t version;           /* winfo version of the last NOTIFY */
 	uint32_t sent_doc;          /* pres->doc_version last sent */

@@ -246,6 +246,7 @@ struct sip_sub *sip_sub_new(const struct sip_sub_init *in)
 	s->id = in->id;
 	s->expires = in->expires;
 	s->local_cseq = in->local_cseq;
+	s->stored_cseq = in->local_cseq;
 	s->remote_cseq = in->remote_cseq;
 	s->version = in->version;
 	s->event = (uint8_t)in->event;

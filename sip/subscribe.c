@@ -87,6 +87,10 @@ static int store_sub(struct sip_engine *e, struct sip_sub *s, bool insert)
 	if (rc < 0)
 		return rc;
 	sip_subscribe_to_row(s, &r);
+	/* A NOTIFY follows every SUBSCRIBE: store its CSeq now, which spares
+	 * notify.c a separate write (CSeq need only increase). */
+	r.local_cseq = s->local_cseq + 1;
+	s->stored_cseq = r.local_cseq;
 	if (insert) {
 		rc = db_subscription_insert(e->db, &r);
 		if (rc == 0)
