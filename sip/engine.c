@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <malloc.h>
 
 #include "sip/engine_int.h"
 #include "src/core.h"
@@ -442,6 +443,11 @@ static void on_sweep(su_root_magic_t *m, su_timer_t *t, struct sip_engine *e)
 	sip_publish_expire(e, now);
 	if (n)
 		log_debug("sip: %zu subscriptions expired", n);
+	/* Transactions (nta keeps a UDP server transaction for 64*T1 = 32 s)
+	 * come and go in bursts; give their freed memory back to the system
+	 * now and then, so that RSS follows the live subscriptions. */
+	if (++e->sweeps % 10 == 0)
+		malloc_trim(0);
 }
 
 static void on_prepoll(struct sip_engine *e, su_root_t *root)
@@ -509,6 +515,8 @@ int sip_engine_create(struct sip_engine **ep, struct sip_loop *loop,
 				    NTATAG_MAXSIZE(e->set.max_body + 16384),
 				    NTATAG_UA(0),
 				    NTATAG_SERVER_RPORT(1),
+				    NTATAG_SIP_T1X64((unsigned)conf_int(conf,
+						"sip.transaction_timeout") * 1000),
 				    TAG_END());
 	if (!e->agent) {
 		log_err("sip: cannot create the nta agent");

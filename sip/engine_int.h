@@ -121,6 +121,7 @@ struct sip_engine {
 
 	su_timer_t *sweep_timer;
 	bool prepoll;                 /* on_prepoll registered */
+	unsigned sweeps;              /* on_sweep calls */
 	bool destroying;
 };
 

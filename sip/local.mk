@@ -11,6 +11,7 @@ sip_libpdsip_a_SOURCES += \
 	sip/sip_int.h \
 	sip/engine_int.h \
 	sip/sub.c \
+	sip/pool.c \
 	sip/engine.c \
 	sip/commit.c \
 	sip/subscribe.c \

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ static void pub_drop(struct sip_engine *e, struct sip_pub *b)
 		}
 	sip_htab_remove(&e->etags, &b->hn);
 	pidf_free(b->doc);
-	free(b);
+	sip_pool_free(b);
 	pres_changed(p);
 }
 
@@ -120,8 +121,12 @@ int sip_publish_document(struct sip_engine *e, struct sip_pres *p,
 		log_err("sip: cannot compose the document of %s", p->aor);
 		return rc;
 	}
-	free(p->doc);
-	p->doc = out;
+	/* Keep the bytes in the pool: they live as long as the presentity. */
+	sip_pool_free(p->doc);
+	p->doc = sip_pool_memdup(out, outlen);
+	free(out);
+	if (!p->doc)
+		return -ENOMEM;
 	p->doc_len = outlen;
 	p->doc_built = p->doc_version;
 	*doc = p->doc;
@@ -134,9 +139,14 @@ int sip_publish_neutral(struct sip_engine *e, struct sip_pres *p,
 {
 	(void)e;
 	if (!p->neutral) {
-		int rc = pidf_neutral(p->aor, &p->neutral, &p->neutral_len);
+		char *out;
+		int rc = pidf_neutral(p->aor, &out, &p->neutral_len);
 		if (rc < 0)
 			return rc;
+		p->neutral = sip_pool_memdup(out, p->neutral_len);
+		free(out);
+		if (!p->neutral)
+			return -ENOMEM;
 	}
 	*doc = p->neutral;
 	*len = p->neutral_len;
@@ -298,9 +308,9 @@ int sip_publish_request(struct sip_engine *e, nta_incoming_t *irq,
 		if (!b) {
 			rc = db_publication_put(e->db, &row);
 			p = sip_pres_get(&e->tab, aor, true);
-			b = calloc(1, sizeof(*b));
+			b = sip_pool_alloc(sizeof(*b));
 			if (!p || !b) {
-				free(b);
+				sip_pool_free(b);
 				rc = DB_ENOMEM;
 			} else {
 				b->doc = doc;
@@ -350,9 +360,9 @@ int sip_publish_restore(struct sip_engine *e, const struct db_publication *r)
 	if (pidf_parse(r->body, r->body_len, SIZE_MAX, &doc, NULL, 0) < 0)
 		return -1;
 	p = sip_pres_get(&e->tab, r->presentity, true);
-	b = calloc(1, sizeof(*b));
+	b = sip_pool_alloc(sizeof(*b));
 	if (!p || !b) {
-		free(b);
+		sip_pool_free(b);
 		pidf_free(doc);
 		return -1;
 	}
@@ -398,7 +408,7 @@ void sip_publish_clear(struct sip_engine *e)
 		for (; h; h = next) {
 			next = h->next;
 			pidf_free(((struct sip_pub *)h)->doc);
-			free(h);
+			sip_pool_free(h);
 		}
 	}
 	sip_htab_free(&e->etags);

@@ -22,6 +22,17 @@
 
 #include "sip/sip.h"
 
+/* --------------------------------------------------------------- pool */
+
+/* Long-lived objects of the SIP thread (pool.c): zeroed memory from
+ * dense size-class chunks, so that they do not pin the pages of
+ * short-lived Sofia transactions.  Free with sip_pool_free (NULL-safe). */
+void *sip_pool_alloc(size_t n);
+void sip_pool_free(void *p);
+char *sip_pool_strdup(const char *s);
+/* Copy n bytes and add a NUL. */
+void *sip_pool_memdup(const void *s, size_t n);
+
 /* ------------------------------------------------------------ hashing */
 
 /* An intrusive chained hash: embed struct sip_hnode, look up by string

@@ -184,13 +184,13 @@ struct sip_pres *sip_pres_get(struct sip_subtab *t, const char *aor,
 	if (p || !create)
 		return p;
 	len = strlen(aor);
-	p = calloc(1, sizeof(*p) + len + 1);
+	p = sip_pool_alloc(sizeof(*p) + len + 1);
 	if (!p)
 		return NULL;
 	memcpy(p->aor, aor, len + 1);
 	p->doc_version = 1;
 	if (sip_htab_insert(&t->pres, &p->hn, h) < 0) {
-		free(p);
+		sip_pool_free(p);
 		return NULL;
 	}
 	return p;
@@ -198,9 +198,9 @@ struct sip_pres *sip_pres_get(struct sip_subtab *t, const char *aor,
 
 static void pres_free(struct sip_pres *p)
 {
-	free(p->doc);
-	free(p->neutral);
-	free(p);
+	sip_pool_free(p->doc);
+	sip_pool_free(p->neutral);
+	sip_pool_free(p);
 }
 
 void sip_pres_maybe_free(struct sip_subtab *t, struct sip_pres *p)
@@ -232,7 +232,7 @@ struct sip_sub *sip_sub_new(const struct sip_sub_init *in)
 	}
 	if (total > UINT16_MAX)
 		return NULL;
-	s = calloc(1, sizeof(*s) + total);
+	s = sip_pool_alloc(sizeof(*s) + total);
 	if (!s)
 		return NULL;
 	total = 0;
@@ -256,7 +256,7 @@ struct sip_sub *sip_sub_new(const struct sip_sub_init *in)
 	s->winfo_full = true;
 	s->refs = 1;
 	if (in->target && sip_sub_set_target(s, in->target) < 0) {
-		free(s);
+		sip_pool_free(s);
 		return NULL;
 	}
 	return s;
@@ -333,8 +333,8 @@ void sip_sub_unref(struct sip_sub *s)
 {
 	if (s && --s->refs == 0) {
 		sip_winfo_changes_free(s->wchanges);
-		free(s->target);
-		free(s);
+		sip_pool_free(s->target);
+		sip_pool_free(s);
 	}
 }
 
@@ -344,10 +344,10 @@ int sip_sub_set_target(struct sip_sub *s, const char *target)
 
 	if (s->target && strcmp(s->target, target) == 0)
 		return 0;
-	n = strdup(target);
+	n = sip_pool_strdup(target);
 	if (!n)
 		return -ENOMEM;
-	free(s->target);
+	sip_pool_free(s->target);
 	s->target = n;
 	return 0;
 }
@@ -490,8 +490,8 @@ void sip_subtab_clear(struct sip_subtab *t)
 		for (; h; h = next) {
 			next = h->next;
 			sip_winfo_changes_free(((struct sip_sub *)h)->wchanges);
-			free(((struct sip_sub *)h)->target);
-			free(h);
+			sip_pool_free(((struct sip_sub *)h)->target);
+			sip_pool_free(h);
 		}
 	}
 	for (size_t i = 0; i < t->pres.cap; i++) {

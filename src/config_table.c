@@ -53,6 +53,8 @@ const struct conf_setting conf_table[] = {
 	  "group commit window in milliseconds (0: commit every request)" },
 	{ "sip.commit_batch", CONF_INT, "256", 1, 10000, true, false,
 	  "requests per group commit at most" },
+	{ "sip.transaction_timeout", CONF_DURATION, "32", 2, 64, false, false,
+	  "SIP transaction timeout (64*T1): NOTIFY timeout, UDP transaction lifetime" },
 
 	/* --- xcap --- */
 	{ "xcap.listen", CONF_STRING, "127.0.0.1:8443", 0, 0, false, false,
