@@ -60,6 +60,11 @@ tests_unit_check_sip_identity_SOURCES = tests/unit/check_sip_identity.c
 tests_unit_check_sip_identity_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_sip_identity_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/check_sip_identity
+check_PROGRAMS += tests/unit/check_sip_engine
+tests_unit_check_sip_engine_SOURCES = tests/unit/check_sip_engine.c
+tests_unit_check_sip_engine_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_sip_engine_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_sip_engine
 dist_check_SCRIPTS += \
 	tests/integration/sip_subscribe.sh \
 	tests/integration/sip_publish.sh \
