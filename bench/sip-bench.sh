@@ -15,7 +15,7 @@
 # and the server's CPU-seconds (utime+stime from /proc/PID/stat, children
 # included) for each.  Prints a Markdown report on stdout (RESULTS.md).
 #
-# Knobs: BENCH_DUR (s per step, 8), BENCH_SKIP_KAM=1, BURST (50),
+# Knobs: BENCH_DUR (s per step, 8), BENCH_SKIP_KAM=1,
 # NSUBS (50000), RATES_A / RATES_B (ladders), KAM_* (see kam.sh).
 set -u
 
@@ -23,7 +23,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$SRC}" && pwd)
 SC="$SRC/bench/sipp"
 DUR=${BENCH_DUR:-8}
-BURST=${BURST:-50}
+BURST=50   # fixed in bench/sipp/pubhot.xml
 NSUBS=${NSUBS:-50000}
 RATES_A=${RATES_A:-"1000 2000 3000 4000 6000 8000 10000"}
 RATES_B=${RATES_B:-"1000 2000 3000 4000 6000 8000 10000 12000"}
@@ -107,12 +107,13 @@ ladder() {
 }
 
 # fanout NAME TARGET PID: 1,000 watchers of "hot", then a burst of BURST
-# PUBLISHes.  Prints "notifies seconds notify_per_s notify_per_cpu_s".
+# PUBLISHes; ends when every watcher has the last state.  Prints
+# "notifies seconds notify_per_s notify_per_cpu_s".
 fanout() {
 	local name=$1 target=$2 pid=$3 wport c0 c1 t0 t1 n el
 	wport=$((CLI_PORT + 1))
 	( cd "$W" && timeout 120 sipp -sf "$SC/watch.xml" -i 127.0.0.1 \
-		-p "$wport" -r 500 -m 1000 -l 1000 -nostdin -trace_counts \
+		-p "$wport" -r 500 -m 1000 -l 1000 -nostdin -trace_counts -fd 1 \
 		-recv_timeout 30000 "$target" >/dev/null 2>&1 ) &
 	local wpid=$!
 	PIDS+=("$wpid")
@@ -120,16 +121,16 @@ fanout() {
 	c0=$(cpu_ticks "$pid")
 	t0=$(secs)
 	timeout 60 sipp -sf "$SC/pubhot.xml" -i 127.0.0.1 -p "$CLI_PORT" -m 1 \
-		-nostdin -set n "$BURST" "$target" >/dev/null 2>&1 || log "$name: publisher failed"
+		-nostdin "$target" >/dev/null 2>&1 || log "$name: publisher failed"
 	wait "$wpid"
 	t1=$(secs)
 	c1=$(cpu_ticks "$pid")
 	# Delivered = NOTIFYs answered in the loop (the counts file's row for
 	# the looping recv; the first NOTIFY is not part of the burst).
 	n=$(awk -F';' 'NR==1{for(i=1;i<=NF;i++) if($i ~ /_Recv$/) col[++k]=i}
-		END{print $col[k-1]+0}' "$W"/watch_*_counts.csv 2>/dev/null | tail -1)
+		END{print $col[k]+0}' "$W"/watch_*_counts.csv 2>/dev/null | tail -1)
 	rm -f "$W"/watch_*_counts.csv
-	el=$(echo "$t1 - $t0 - 8" | bc -l)     # minus the watchers' idle wait
+	el=$(echo "$t1 - $t0" | bc -l)     # until every watcher has the final state
 	printf '%s %.2f %.0f %.0f\n' "$n" "$el" "$(echo "$n / $el" | bc -l)" \
 		"$(echo "$n / (($c1 - $c0) / $TICK + 0.001)" | bc -l)"
 }
