@@ -501,6 +501,11 @@ int sip_engine_create(struct sip_engine **ep, struct sip_loop *loop,
 		rc = -EIO;
 		goto fail;
 	}
+	/* Checkpoints (and their fsyncs) run in their own thread; if it
+	 * cannot start, SQLite's automatic ones stay on. */
+	if (sip_ckpt_start(&e->ckpt, conf_str(conf, "store.path"),
+			   (int)conf_int(conf, "store.busy_timeout") * 1000) == 0)
+		db_set_autocheckpoint(e->db, 0);
 	dp.nonce_lifetime_s = (unsigned)conf_int(conf, "sip.nonce_lifetime");
 	rc = auth_digest_create(&e->digest, &dp);
 	if (rc < 0) {
@@ -583,6 +588,7 @@ void sip_engine_destroy(struct sip_engine *e)
 	sip_subtab_clear(&e->tab);
 	sip_publish_clear(e);
 	auth_digest_destroy(e->digest);
+	sip_ckpt_stop(e->ckpt);
 	db_close(e->db);
 	tls_cleanup(e);
 	su_home_unref(e->home);

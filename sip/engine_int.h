@@ -11,6 +11,8 @@
  *   notify.c    NOTIFY construction and sending (the sip_sub_ops)
  *   identity.c  watcher identity: trusted P-Asserted-Identity, Digest
  *   winfo.c     watcherinfo documents (RFC 3858) and watcher records
+ *   checkpoint.c WAL checkpoints in their own thread
+ *   pool.c      allocator for long-lived objects (declared in sip_int.h)
  */
 #ifndef PRESENCED_SIP_ENGINE_INT_H
 #define PRESENCED_SIP_ENGINE_INT_H
@@ -36,6 +38,7 @@ struct sip_sub;
 #include "db/db.h"
 
 struct auth_digest;
+struct sip_ckpt;
 
 #define SIP_MAX_DOMAINS 64
 #define SIP_MAX_PEERS   64
@@ -96,6 +99,7 @@ struct sip_engine {
 	nta_leg_t *dleg;              /* the default leg: every request */
 	msg_mclass_t *mclass;         /* parser with P-Asserted-Identity */
 	struct db *db;
+	struct sip_ckpt *ckpt;        /* WAL checkpoints in their own thread */
 	struct auth_digest *digest;
 	struct sip_settings set;
 	struct sip_listener listeners[SIP_MAX_LISTEN];
@@ -124,6 +128,12 @@ struct sip_engine {
 	unsigned sweeps;              /* on_sweep calls */
 	bool destroying;
 };
+
+/* checkpoint.c: a thread with its own store connection that runs a
+ * PASSIVE WAL checkpoint every second.  0 or a negative errno value. */
+int sip_ckpt_start(struct sip_ckpt **cp, const char *path, int busy_ms);
+/* Stop and join it.  NULL-safe. */
+void sip_ckpt_stop(struct sip_ckpt *c);
 
 /* engine.c */
 bool sip_engine_domain_served(const struct sip_engine *e, const char *host,

@@ -12,6 +12,7 @@ sip_libpdsip_a_SOURCES += \
 	sip/engine_int.h \
 	sip/sub.c \
 	sip/pool.c \
+	sip/checkpoint.c \
 	sip/engine.c \
 	sip/commit.c \
 	sip/subscribe.c \
