@@ -2,12 +2,16 @@
  * checkpoint.c - WAL checkpoints off the SIP thread.
  *
  * With WAL and synchronous=NORMAL a commit is a write() into the WAL; the
- * fsyncs happen at checkpoints.  SQLite would run a checkpoint inside the
+ * fsyncs happen at checkpoints.  SQLite runs a checkpoint inside the
  * COMMIT that grows the WAL past 1000 pages, i.e. in the SIP thread, which
- * would then stop answering for as long as the disk takes.  So the
- * engine's connection has auto-checkpoints off and this thread, with its
- * own connection (architecture-notes: one connection per thread), runs a
- * PASSIVE checkpoint every second.  It touches no engine state.
+ * stops answering for as long as the copy and the fsync take.  This
+ * thread, with its own connection (architecture-notes: one connection per
+ * thread), runs a PASSIVE checkpoint every second, so the SIP thread's
+ * checkpoint finds most pages already copied and synced.  The SIP thread
+ * keeps its own: under constant writes only the writer's checkpoint can
+ * complete and let the WAL restart from the beginning (measured: without
+ * it the WAL grew by 100 MB in 20,000 PUBLISHes).  It touches no engine
+ * state.
  */
 #include "config.h"
 

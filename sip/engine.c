@@ -501,11 +501,14 @@ int sip_engine_create(struct sip_engine **ep, struct sip_loop *loop,
 		rc = -EIO;
 		goto fail;
 	}
-	/* Checkpoints (and their fsyncs) run in their own thread; if it
-	 * cannot start, SQLite's automatic ones stay on. */
+	/* Checkpoints: a thread of its own copies the WAL back every second
+	 * (with its fsyncs), so that the automatic checkpoint the SIP thread
+	 * still runs every 1000 pages (to restart the WAL, which only the
+	 * writer can do under constant load) finds little left to copy. */
+	db_set_autocheckpoint(e->db, 1000);
 	if (sip_ckpt_start(&e->ckpt, conf_str(conf, "store.path"),
-			   (int)conf_int(conf, "store.busy_timeout") * 1000) == 0)
-		db_set_autocheckpoint(e->db, 0);
+			   (int)conf_int(conf, "store.busy_timeout") * 1000) < 0)
+		log_warn("sip: no checkpoint thread; the SIP thread checkpoints alone");
 	dp.nonce_lifetime_s = (unsigned)conf_int(conf, "sip.nonce_lifetime");
 	rc = auth_digest_create(&e->digest, &dp);
 	if (rc < 0) {
