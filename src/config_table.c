@@ -49,7 +49,7 @@ const struct conf_setting conf_table[] = {
 	  "age after which a Digest nonce is stale, in seconds" },
 	{ "sip.max_body", CONF_SIZE, "65536", 1024, 1024 * 1024, false, false,
 	  "largest PUBLISH body accepted (larger gets 413)" },
-	{ "sip.commit_delay", CONF_INT, "2", 0, 100, true, false,
+	{ "sip.commit_delay", CONF_INT, "5", 0, 100, true, false,
 	  "group commit window in milliseconds (0: commit every request)" },
 	{ "sip.commit_batch", CONF_INT, "256", 1, 10000, true, false,
 	  "requests per group commit at most" },
