@@ -4,7 +4,8 @@
  * they never leave sip/.
  *
  * Files:
- *   engine.c    create/destroy/reload, listeners, restore, timers, dispatch
+ *   engine.c    create/destroy/reload, restore, timers, dispatch
+ *   listen.c    listeners and the TLS certificate directory
  *   commit.c    group commit: one transaction per burst, answers after it
  *   subscribe.c SUBSCRIBE (RFC 6665 4.2.1, RFC 3856, RFC 3857)
  *   publish.c   PUBLISH (RFC 3903) and the publications of a presentity
@@ -128,6 +129,14 @@ struct sip_engine {
 	unsigned sweeps;              /* on_sweep calls */
 	bool destroying;
 };
+
+/* listen.c */
+/* Add the listener "proto:address:port" to the agent and log it.  0 or a
+ * negative errno value (logged). */
+int sip_listen_add(struct sip_engine *e, const char *spec);
+/* Build the TLS directory from tls.cert/tls.key (nothing when unset). */
+int sip_tls_prepare(struct sip_engine *e, const struct conf *conf);
+void sip_tls_cleanup(struct sip_engine *e);
 
 /* checkpoint.c: a thread with its own store connection that runs a
  * PASSIVE WAL checkpoint every second.  0 or a negative errno value. */

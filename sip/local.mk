@@ -14,6 +14,7 @@ sip_libpdsip_a_SOURCES += \
 	sip/pool.c \
 	sip/checkpoint.c \
 	sip/engine.c \
+	sip/listen.c \
 	sip/commit.c \
 	sip/subscribe.c \
 	sip/publish.c \
