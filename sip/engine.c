@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <malloc.h>
 
 #include "sip/engine_int.h"
@@ -27,7 +25,6 @@
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/nta_tag.h>
-#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 #include <sofia-sip/su_log.h>
 #include <stdarg.h>
