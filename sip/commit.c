@@ -128,10 +128,14 @@ static void run_deferred(struct sip_engine *e, struct sip_deferred *d, bool ok)
 		sip_sub_unref(d->sub);
 	if (ok && d->notify_aor) {
 		struct sip_pres *p = sip_pres_get(&e->tab, d->notify_aor, false);
-		if (p && d->notify_presence)
-			sip_pres_notify(&e->tab, p, SIP_EV_PRESENCE);
-		if (p && d->notify_winfo)
-			sip_pres_notify(&e->tab, p, SIP_EV_WINFO);
+		if (p) {
+			sip_pres_pin(p);
+			if (d->notify_presence)
+				sip_pres_notify(&e->tab, p, SIP_EV_PRESENCE);
+			if (d->notify_winfo)
+				sip_pres_notify(&e->tab, p, SIP_EV_WINFO);
+			sip_pres_unpin(&e->tab, p);
+		}
 	}
 	free(d->notify_aor);
 	free(d);

@@ -471,13 +471,35 @@ void sip_engine_destroy(struct sip_engine *e)
 	su_home_unref(e->home);
 }
 
+static void reauthorize_all(struct sip_engine *e)
+{
+	struct sip_pres **v;
+	size_t n = 0;
+
+	if (!e->tab.pres.n)
+		return;
+	/* Collect first: re-authorization may end subscriptions. */
+	v = malloc(e->tab.pres.n * sizeof(*v));
+	if (!v)
+		return;
+	for (size_t i = 0; i < e->tab.pres.cap; i++)
+		for (struct sip_hnode *h = e->tab.pres.slots[i]; h; h = h->next)
+			if (((struct sip_pres *)h)->subs[SIP_EV_PRESENCE])
+				v[n++] = (struct sip_pres *)h;
+	for (size_t i = 0; i < n; i++)
+		sip_subscribe_reauthorize(e, v[i]);
+	free(v);
+}
+
 int sip_engine_reload(struct sip_engine *e, const struct conf *conf)
 {
 	struct sip_settings s;
 	int rc = settings_load(&s, conf);
+	bool policy_changed;
 
 	if (rc < 0)
 		return rc;
+	policy_changed = s.default_policy != e->set.default_policy;
 	/* Domains, policy, peers, expiry bounds, anonymity and batching may
 	 * change; listeners and the store need a restart.  The domain lists
 	 * point into their buffers: rebase them onto the engine's copy. */
@@ -488,6 +510,10 @@ int sip_engine_reload(struct sip_engine *e, const struct conf *conf)
 		e->set.open[i] = e->set.open_buf + (s.open[i] - s.open_buf);
 	log_notice("sip: settings reloaded (default policy %s)",
 		   sip_authz_str(s.default_policy));
+	/* Without a policy engine the default decides everything: a new one
+	 * applies to the existing subscriptions too. */
+	if (policy_changed && !e->authz)
+		reauthorize_all(e);
 	return 0;
 }
 

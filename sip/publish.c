@@ -394,9 +394,10 @@ void sip_publish_expire(struct sip_engine *e, int64_t now)
 		 * watchers learn the new composed state. */
 		if (sip_commit_begin(e) == 0)
 			db_publication_delete(e->db, v[i]->etag);
+		sip_pres_pin(p);
 		pub_drop(e, v[i]);
 		sip_pres_notify(&e->tab, p, SIP_EV_PRESENCE);
-		sip_pres_maybe_free(&e->tab, p);
+		sip_pres_unpin(&e->tab, p);
 	}
 	free(v);
 }

@@ -188,6 +188,10 @@ struct sip_pres *sip_pres_get(struct sip_subtab *t, const char *aor,
 			      bool create);
 /* Drop a presentity that has no subscriptions and no publications. */
 void sip_pres_maybe_free(struct sip_subtab *t, struct sip_pres *p);
+/* Keep p alive across code that may end its last subscription; unpin
+ * frees it if it is then empty (so p must not be used after unpin). */
+void sip_pres_pin(struct sip_pres *p);
+void sip_pres_unpin(struct sip_subtab *t, struct sip_pres *p);
 
 /* Allocate a subscription (refs = 1, owned by the caller until linked).
  * Returns NULL on ENOMEM or when the strings exceed 64 KiB. */
@@ -207,7 +211,9 @@ int sip_sub_set_target(struct sip_sub *s, const char *target);
 /* Ask for a NOTIFY: sent now, or coalesced when one is outstanding (at
  * most one NOTIFY per dialog; the latest state goes out when it ends). */
 void sip_sub_notify(struct sip_subtab *t, struct sip_sub *s);
-/* Every subscription of p for event ev gets sip_sub_notify. */
+/* Every subscription of p for event ev gets sip_sub_notify.  p may be
+ * gone afterwards (a NOTIFY that cannot be sent ends its subscription):
+ * pin it to use it after the call. */
 void sip_pres_notify(struct sip_subtab *t, struct sip_pres *p,
 		     enum sip_event ev);
 /* The outstanding NOTIFY of s ended with `status` (0 or 408 for a

@@ -211,6 +211,17 @@ void sip_pres_maybe_free(struct sip_subtab *t, struct sip_pres *p)
 	pres_free(p);
 }
 
+void sip_pres_pin(struct sip_pres *p)
+{
+	p->nsubs++;
+}
+
+void sip_pres_unpin(struct sip_subtab *t, struct sip_pres *p)
+{
+	p->nsubs--;
+	sip_pres_maybe_free(t, p);
+}
+
 /* ------------------------------------------------------- subscriptions */
 
 void sip_subtab_init(struct sip_subtab *t, const struct sip_sub_ops *ops,
@@ -382,10 +393,12 @@ void sip_pres_notify(struct sip_subtab *t, struct sip_pres *p,
 {
 	struct sip_sub *s, *next;
 
+	sip_pres_pin(p);
 	for (s = p->subs[ev]; s; s = next) {
 		next = s->pnext;
 		sip_sub_notify(t, s);
 	}
+	sip_pres_unpin(t, p);
 }
 
 void sip_sub_remove(struct sip_subtab *t, struct sip_sub *s)
@@ -395,9 +408,10 @@ void sip_sub_remove(struct sip_subtab *t, struct sip_sub *s)
 	if (!s->linked)
 		return;
 	s->state = SIP_SUB_TERMINATED;
+	sip_pres_pin(p);          /* gone() may notify p's other watchers */
 	sub_unlink(t, s);
 	t->ops->gone(t->ctx, s);
-	sip_pres_maybe_free(t, p);
+	sip_pres_unpin(t, p);
 	sip_sub_unref(s);         /* the table's reference */
 }
 

@@ -455,6 +455,7 @@ void sip_subscribe_reauthorize(struct sip_engine *e, struct sip_pres *p)
 	bool open = false, gone = false, winfo = false;
 	const char *host = strchr(p->aor, '@');
 
+	sip_pres_pin(p);   /* ending subscriptions must not free p here */
 	if (host && !sip_engine_domain_served(e, host + 1, &open))
 		gone = true;
 	if (!gone && !open) {
@@ -470,6 +471,7 @@ void sip_subscribe_reauthorize(struct sip_engine *e, struct sip_pres *p)
 				next = s->pnext;
 				sip_sub_terminate(&e->tab, s, SIP_RS_NORESOURCE);
 			}
+		sip_pres_unpin(&e->tab, p);
 		return;
 	}
 	for (s = p->subs[SIP_EV_PRESENCE]; s; s = next) {
@@ -502,4 +504,5 @@ void sip_subscribe_reauthorize(struct sip_engine *e, struct sip_pres *p)
 	}
 	if (winfo)
 		sip_pres_notify(&e->tab, p, SIP_EV_WINFO);
+	sip_pres_unpin(&e->tab, p);
 }
