@@ -227,6 +227,25 @@ START_TEST(fanout_one_outstanding_coalesced)
 }
 END_TEST
 
+START_TEST(rfc6665_4_2_2_last_watcher_gone_during_fanout)
+{
+	struct sip_sub *a = add("c1", "sip:alice@example.test", SIP_SUB_ACTIVE,
+				fake_now + 600);
+	struct sip_sub *b = add("c2", "sip:alice@example.test", SIP_SUB_ACTIVE,
+				fake_now + 600);
+
+	(void)b;
+	/* Both NOTIFYs fail at once: both subscriptions and then the
+	 * presentity go, in the middle of the fan-out (ASan checks that
+	 * nothing touches them afterwards). */
+	seen.fail_send = true;
+	sip_pres_notify(&tab, a->pres, SIP_EV_PRESENCE);
+	ck_assert_int_eq(seen.gones, 2);
+	ck_assert_uint_eq(tab.nsubs, 0);
+	ck_assert_ptr_null(sip_pres_get(&tab, "sip:alice@example.test", false));
+}
+END_TEST
+
 START_TEST(rfc3261_12_2_1_1_cseq_increases)
 {
 	struct sip_sub *s = add("c1", "sip:alice@example.test", SIP_SUB_ACTIVE,
@@ -333,6 +352,7 @@ static Suite *suite(void)
 		{ "rfc6665_4_2_2_notify_failure_ends", rfc6665_4_2_2_notify_failure_ends },
 		{ "fanout_one_outstanding_coalesced", fanout_one_outstanding_coalesced },
 		{ "rfc3261_12_2_1_1_cseq_increases", rfc3261_12_2_1_1_cseq_increases },
+		{ "rfc6665_4_2_2_last_watcher_gone_during_fanout", rfc6665_4_2_2_last_watcher_gone_during_fanout },
 		{ "rfc6665_4_2_1_4_terminate_while_busy", rfc6665_4_2_1_4_terminate_while_busy },
 		{ "dialog_and_presentity_index", dialog_and_presentity_index },
 		{ "rfc3856_6_7_accept", rfc3856_6_7_accept },
