@@ -31,6 +31,14 @@
 #define POOL_CHUNK (256 * 1024)
 #define POOL_BIG 0xffffffffu
 
+/* Under AddressSanitizer every object is its own malloc, so that
+ * use-after-free and overflows in pooled objects are still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_USE_MALLOC 1
+#else
+#define POOL_USE_MALLOC 0
+#endif
+
 struct pool_hdr {
 	uint32_t cls;             /* class index, or POOL_BIG for malloc */
 	uint32_t pad;
@@ -71,7 +79,7 @@ void *sip_pool_alloc(size_t n)
 	struct pool_hdr *h;
 	uint32_t cls;
 
-	if (total > POOL_MAX) {
+	if (total > POOL_MAX || POOL_USE_MALLOC) {
 		h = calloc(1, total);
 		if (!h)
 			return NULL;
