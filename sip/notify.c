@@ -48,16 +48,20 @@ static int on_notify_response(struct sip_sub *magic, nta_outgoing_t *orq,
 	return 0;
 }
 
-/* Persist the CSeq about to be used: write-behind in the current batch
- * (a restart adds a safety gap, see sip_subscribe_restore). */
+/* CSeqs are reserved in blocks: the store holds a value at or above any
+ * CSeq used, so one write covers the next CSEQ_BLOCK NOTIFYs of the
+ * dialog (write-behind in the current batch; a restart continues above
+ * the stored value, see sip_subscribe_restore). */
+#define CSEQ_BLOCK 64
+
 static void persist_cseq(struct sip_engine *e, struct sip_sub *s)
 {
 	if (!s->id || e->destroying || s->local_cseq <= s->stored_cseq)
 		return;
-	s->stored_cseq = s->local_cseq;
+	s->stored_cseq = s->local_cseq + CSEQ_BLOCK - 1;
 	if (sip_commit_begin(e) < 0)
 		return;
-	if (db_subscription_set_local_cseq(e->db, s->id, s->local_cseq) < 0)
+	if (db_subscription_set_local_cseq(e->db, s->id, s->stored_cseq) < 0)
 		log_warn("sip: cannot record NOTIFY CSeq: %s", db_errmsg(e->db));
 }
 

@@ -23,9 +23,11 @@
 #include <sofia-sip/sip_tag.h>
 
 #define ALLOW_EVENTS "presence, presence.winfo"
-/* After a restart, NOTIFY CSeqs continue this far above the last one
- * recorded: the record is write-behind (at most one group-commit window
- * of NOTIFYs can be missing), and CSeq need only increase (RFC 3261
+/* After a restart, NOTIFY CSeqs continue this far above the value
+ * recorded.  The store holds a reservation at or above every CSeq used
+ * (notify.c), but it is written behind: the NOTIFYs of the last
+ * group-commit window before a crash may have gone beyond a reservation
+ * that was not yet committed.  CSeq need only increase (RFC 3261
  * 12.2.1.1). */
 #define CSEQ_RESTART_GAP 1000
 
