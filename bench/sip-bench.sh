@@ -65,6 +65,7 @@ pss_kb() { # PID -> PSS of it and its children, kB
 	echo "$t"
 }
 secs() { date +%s.%N; }
+busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
 
 # sipp_client SCEN TARGET RATE CALLS [opts]: 0 when every call succeeded.
 sipp_client() {
@@ -81,10 +82,11 @@ sipp_client() {
 # "rate calls_per_cpu_s" (cpu 0 when PID is empty).
 ladder() {
 	local name=$1 scen=$2 target=$3 pid=$4 rates=$5
-	local best=0 best_eff=0 r n t0 t1 c0 c1 el
+	local best=0 best_eff=0 r n t0 t1 c0 c1 el b0 b1
 	for r in $rates; do
 		n=$((r * DUR))
 		c0=$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
+		b0=$(busy_ticks)
 		t0=$(secs)
 		if ! sipp_client "$scen" "$target" "$r" "$n"; then
 			log "$name: $r/s had failures"
@@ -92,6 +94,7 @@ ladder() {
 		fi
 		t1=$(secs)
 		c1=$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
+		b1=$(busy_ticks)
 		el=$(echo "$t1 - $t0" | bc -l)
 		if (( $(echo "$el > $DUR * 1.25" | bc -l) )); then
 			log "$name: $r/s fell behind (${el}s for ${DUR}s)"
@@ -101,7 +104,7 @@ ladder() {
 		if [ "$c1" -gt "$c0" ]; then
 			best_eff=$(echo "$n / (($c1 - $c0) / $TICK)" | bc -l)
 		fi
-		log "$name: $r/s ok (${el}s, cpu $(( (c1 - c0) ))/${TICK} s)"
+		log "$name: $r/s ok (${el}s, server cpu $(( c1 - c0 ))/${TICK} s, whole machine busy $(( b1 - b0 ))/${TICK} s)"
 	done
 	printf '%s %.0f\n' "$best" "$best_eff"
 }
