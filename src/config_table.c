@@ -64,6 +64,26 @@ const struct conf_setting conf_table[] = {
 	{ "xcap.fqdn", CONF_STRING, "xcap.example.test", 0, 0, false, false,
 	  "host name of the XCAP server (NAF FQDN)" },
 	/* xcap.* settings of the XCAP server go below this line. */
+	{ "xcap.threads", CONF_INT, "4", 1, 256, false, false,
+	  "worker threads of the XCAP listener (each has a store connection)" },
+	{ "xcap.max_connections", CONF_INT, "1000", 1, 100000, false, false,
+	  "open XCAP connections at most" },
+	{ "xcap.max_connections_per_ip", CONF_INT, "100", 0, 100000, false, false,
+	  "open XCAP connections per client address at most; 0 = no limit" },
+	{ "xcap.connection_timeout", CONF_DURATION, "60", 1, 3600, false, false,
+	  "idle XCAP connections are closed after this many seconds" },
+	{ "xcap.max_body", CONF_SIZE, "1m", 1024, 64 * 1024 * 1024, false, false,
+	  "largest XCAP request body accepted (larger: 413)" },
+	{ "xcap.max_uri", CONF_SIZE, "4k", 256, 8192, false, false,
+	  "longest XCAP request-target accepted (longer: 414)" },
+	{ "xcap.tls_session_lifetime", CONF_DURATION, "12h", 60, D, false, false,
+	  "how long a TLS session can be resumed (tickets), at most 24 h" },
+	{ "xcap.auth_realm", CONF_STRING, "", 0, 0, false, false,
+	  "HTTP Digest realm; empty = the first of server.domains" },
+	{ "xcap.nonce_lifetime", CONF_DURATION, "300", 10, D, false, false,
+	  "age after which a Digest nonce is stale" },
+	{ "xcap.schema_dir", CONF_STRING, "", 0, 0, false, false,
+	  "directory of the AUID XML Schemas; empty = the installed ones" },
 
 	/* --- tls --- */
 	{ "tls.cert", CONF_STRING, "", 0, 0, false, false,
@@ -73,6 +93,8 @@ const struct conf_setting conf_table[] = {
 	{ "tls.ca", CONF_STRING, "", 0, 0, false, false,
 	  "PEM CA bundle for verifying peers (trusted proxies)" },
 	/* tls.* settings go below this line. */
+	{ "tls.sni", CONF_STRING, "", 0, 0, false, false,
+	  "more XCAP identities chosen by SNI: host:cert.pem:key.pem, space separated" },
 
 	/* --- bsf --- */
 	{ "bsf.listen", CONF_STRING, "", 0, 0, false, false,

@@ -12,6 +12,7 @@
 #include "src/daemon.h"
 #include "db/db.h"
 #include "sip/sip.h"
+#include "xcap/xcap.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -32,6 +33,11 @@ struct daemon {
 	struct sip_loop *loop;
 	struct db *db;          /* the main thread's store connection */
 	struct sip_engine *sip; /* issue 3: the presence engine */
+	struct xcap_server *xcap;
+	/* XCAP change messages posted to the SIP thread and not yet run:
+	 * freed at stop if the loop ended before running them. */
+	pthread_mutex_t xcap_lock;
+	struct xcap_change *xcap_pending;
 	int sigfd;
 	int pidfd;
 	int exit_status;
@@ -148,6 +154,87 @@ static int store_open(struct daemon *d)
 
 /* The SIP engine and the XCAP server start here, after the store, and stop
  * in reverse order before it closes. */
+/* --- XCAP (issue 4): the HTTPS server runs in its own threads; after a
+ * committed change to a document the SIP side depends on, it calls
+ * xcap_changed() in an XCAP worker, which posts a copy of the news to the
+ * SIP thread (the two sides never share a mutable struct). */
+struct xcap_change {
+	struct xcap_change *prev, *next;   /* d->xcap_pending */
+	struct daemon *d;
+	char xui[256];
+	char auid[64];
+};
+
+static void xcap_change_unlink(struct xcap_change *c)
+{
+	struct daemon *d = c->d;
+
+	pthread_mutex_lock(&d->xcap_lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->xcap_pending = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&d->xcap_lock);
+}
+
+static void xcap_change_apply(void *arg)
+{
+	struct xcap_change *c = arg;
+
+	/* In the SIP thread.  The presence engine re-evaluates the
+	 * presentity's subscriptions from the store here once it exists. */
+	log_debug("xcap: documents of %s changed (%s)", c->xui, c->auid);
+	/* --- sip (issue 3): re-run the authorization of its watchers. */
+	if (c->d->sip)
+		sip_engine_documents_changed(c->d->sip, c->xui);
+	xcap_change_unlink(c);
+	free(c);
+}
+
+static void xcap_changed(const char *xui, const char *auid, void *arg)
+{
+	struct daemon *d = arg;
+	struct xcap_change *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return;
+	c->d = d;
+	snprintf(c->xui, sizeof(c->xui), "%s", xui);
+	snprintf(c->auid, sizeof(c->auid), "%s", auid);
+	pthread_mutex_lock(&d->xcap_lock);
+	c->next = d->xcap_pending;
+	if (c->next)
+		c->next->prev = c;
+	d->xcap_pending = c;
+	pthread_mutex_unlock(&d->xcap_lock);
+	if (sip_loop_post(d->loop, xcap_change_apply, c) < 0) {
+		log_warn("xcap: cannot tell the SIP side that %s changed", xui);
+		xcap_change_unlink(c);
+		free(c);
+	}
+}
+
+static int xcap_start(struct daemon *d)
+{
+	struct xcap_server_hooks hooks = { .changed = xcap_changed, .arg = d };
+
+	pthread_mutex_init(&d->xcap_lock, NULL);
+
+	if (!conf_str(d->conf, "xcap.listen")[0]) {
+		log_notice("xcap: disabled (xcap.listen is empty)");
+		return 0;
+	}
+	if (!conf_str(d->conf, "tls.cert")[0]) {
+		log_warn("xcap: disabled: no tls.cert (XCAP is served over "
+			 "HTTPS only)");
+		return 0;
+	}
+	return xcap_server_start(&d->xcap, d->conf, &hooks);
+}
+/* --- end XCAP */
+
 static int services_start(struct daemon *d)
 {
 	/* --- sip (issue 3): the presence engine, on the SIP thread's loop. */
@@ -157,11 +244,27 @@ static int services_start(struct daemon *d)
 		log_err("cannot start the SIP engine: %s", strerror(-rc));
 		return -1;
 	}
+	if (xcap_start(d) < 0)
+		return -1;
 	return 0;
+}
+
+static void xcap_stop(struct daemon *d)
+{
+	xcap_server_stop(d->xcap);   /* no worker posts after this */
+	d->xcap = NULL;
+	/* The loop has stopped: messages still queued will never run. */
+	while (d->xcap_pending) {
+		struct xcap_change *c = d->xcap_pending;
+
+		d->xcap_pending = c->next;
+		free(c);
+	}
 }
 
 static void services_stop(struct daemon *d)
 {
+	xcap_stop(d);
 	/* --- sip (issue 3): flush pending commits, close listeners. */
 	sip_engine_destroy(d->sip);
 	d->sip = NULL;

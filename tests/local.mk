@@ -84,3 +84,32 @@ TESTS += \
 EXTRA_DIST += tests/integration/sip_common.sh tests/integration/sipp
 
 # --- xcap
+# server (issue 4): HTTPS + Digest against the real daemon, with curl and
+# gnutls-cli; throwaway certificates are made with certtool at test time.
+EXTRA_DIST += tests/integration/xcap_lib.sh
+dist_check_SCRIPTS += tests/integration/xcap_tls.sh \
+	tests/integration/xcap_rfc4825.sh tests/integration/xcap_race.sh \
+	tests/integration/xcap_badinput.sh
+TESTS += tests/integration/xcap_tls.sh tests/integration/xcap_rfc4825.sh \
+	tests/integration/xcap_race.sh tests/integration/xcap_badinput.sh
+check_PROGRAMS += tests/unit/check_xcap_server
+tests_unit_check_xcap_server_SOURCES = tests/unit/check_xcap_server.c
+tests_unit_check_xcap_server_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_xcap_server_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_xcap_server
+check_PROGRAMS += tests/unit/check_xcap_server_tls
+tests_unit_check_xcap_server_tls_SOURCES = tests/unit/check_xcap_server_tls.c
+tests_unit_check_xcap_server_tls_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_xcap_server_tls_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_xcap_server_tls
+check_PROGRAMS += tests/unit/check_xcap_uri
+tests_unit_check_xcap_uri_SOURCES = tests/unit/check_xcap_uri.c
+tests_unit_check_xcap_uri_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_xcap_uri_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_xcap_uri
+
+check_PROGRAMS += tests/unit/check_xcap_node
+tests_unit_check_xcap_node_SOURCES = tests/unit/check_xcap_node.c
+tests_unit_check_xcap_node_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_xcap_node_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_xcap_node

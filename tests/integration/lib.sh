@@ -40,15 +40,18 @@ pd_finish() {
 	[ "$PD_FAILS" -eq 0 ]
 }
 
-# A port free for both TCP and UDP on 127.0.0.1, different per call.
-PD_NEXT_PORT=$(( 20000 + ($$ * 7) % 30000 ))
+# A port free for both TCP and UDP on 127.0.0.1, different on every call.
+# The counter lives in a file because callers use $(pd_port), a subshell
+# whose variables are lost.
+echo $(( 20000 + ($$ * 7) % 30000 )) > "$T/.next-port"
 pd_port() {
 	local p
+	p=$(cat "$T/.next-port")
 	while :; do
-		p=$PD_NEXT_PORT
-		PD_NEXT_PORT=$((PD_NEXT_PORT + 1))
-		[ "$PD_NEXT_PORT" -gt 60000 ] && PD_NEXT_PORT=20000
+		p=$((p + 1))
+		[ "$p" -gt 60000 ] && p=20000
 		if ! ss -Htaun 2>/dev/null | awk '{print $5}' | grep -qE "[:.]$p\$"; then
+			echo "$p" > "$T/.next-port"
 			echo "$p"
 			return 0
 		fi
@@ -70,6 +73,7 @@ path = $T/presenced.db
 listen = udp:127.0.0.1:$SIP_PORT tcp:127.0.0.1:$SIP_PORT
 [xcap]
 listen = 127.0.0.1:$XCAP_PORT
+schema_dir = $top_srcdir/xcap/schemas
 [log]
 level = debug
 CFG
