@@ -74,7 +74,8 @@ sipp_client() {
 		-r "$rate" -rp 1000 -m "$calls" -l $((rate < 10000 ? rate : 10000)) \
 		-nostdin -recv_timeout 10000 -timeout $((DUR * 4 + 40))s \
 		-timeout_error -max_recv_loops 10000 -max_sched_loops 10000 \
-		-set exp "${EXP:-600}" "$@" "$target" >/dev/null 2>&1
+		$(grep -q '\[\$exp\]' "$scen" && echo -set exp "${EXP:-600}") \
+		"$@" "$target" >/dev/null 2>&1
 }
 
 # ladder NAME SCEN TARGET PID "RATES": highest rate whose DUR-second run
