@@ -15,18 +15,23 @@
 # and the server's CPU-seconds (utime+stime from /proc/PID/stat, children
 # included) for each.  Prints a Markdown report on stdout (RESULTS.md).
 #
-# Knobs: BENCH_DUR (s per step, 8), BENCH_SKIP_KAM=1,
-# NSUBS (50000), RATES_A / RATES_B (ladders), KAM_* (see kam.sh).
+# Knobs: BENCH_DUR (s per step, 6), BENCH_SKIP_KAM=1,
+# NSUBS (50000), ladders RATES_A/B (presenced), KRATES_A/B (Kamailio),
+# URATES_A/B (sipp UAS), KAM_* (see kam.sh).
 set -u
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$SRC}" && pwd)
 SC="$SRC/bench/sipp"
-DUR=${BENCH_DUR:-8}
+DUR=${BENCH_DUR:-6}
 BURST=50   # fixed in bench/sipp/pubhot.xml
 NSUBS=${NSUBS:-50000}
-RATES_A=${RATES_A:-"1000 2000 3000 4000 6000 8000 10000"}
-RATES_B=${RATES_B:-"1000 2000 3000 4000 6000 8000 10000 12000"}
+RATES_A=${RATES_A:-"2000 4000 6000 8000 10000"}
+RATES_B=${RATES_B:-"4000 8000 10000 12000 14000"}
+KRATES_A=${KRATES_A:-"500 1000 1500 2000 2500 3000"}
+KRATES_B=${KRATES_B:-"1000 2000 2500 3000 4000"}
+URATES_A=${URATES_A:-"8000 12000 16000 20000"}
+URATES_B=${URATES_B:-"8000 16000 20000 24000"}
 PD_PORT=${PD_PORT:-5560}
 KAM_PORT=${KAM_PORT:-5570}
 UAS_PORT=${UAS_PORT:-5580}
@@ -221,23 +226,23 @@ run_kamailio() {
 		KAM_SQLITE_BUSY_MS=${KAM_SQLITE_BUSY_MS:-5000} \
 		KAM_MAXBUFFER=${KAM_MAXBUFFER:-4194304}
 	kam_start || return 1
-	x=$(ladder "kamailio (a)" "$SC/sub.xml" "$t" "$KAM_PID" "${KRATES_A:-500 1000 1500 2000 3000}"); R[k_a]=$x
+	x=$(ladder "kamailio (a)" "$SC/sub.xml" "$t" "$KAM_PID" "$KRATES_A"); R[k_a]=$x
 	kam_stop; kam_start
-	x=$(ladder "kamailio (b)" "$SC/pub.xml" "$t" "$KAM_PID" "${KRATES_B:-1000 2000 3000 4000}"); R[k_b]=$x
+	x=$(ladder "kamailio (b)" "$SC/pub.xml" "$t" "$KAM_PID" "$KRATES_B"); R[k_b]=$x
 	kam_stop; kam_start
 	x=$(fanout "kamailio (c)" "$t" "$KAM_PID"); R[k_c]=$x
 	kam_stop; kam_start
-	x=$(memory "kamailio (d)" "$t" "$KAM_PID" 1000); R[k_d]=$x
+	x=$(memory "kamailio (d)" "$t" "$KAM_PID" 2000); R[k_d]=$x
 	kam_stop
 }
 
 run_uas() {
 	local t="127.0.0.1:$UAS_PORT" x
 	uas_start "$SC/uas_sub.xml"
-	x=$(ladder "sipp UAS (a)" "$SC/sub.xml" "$t" "$UAS_PID" "$RATES_A 12000 15000"); R[u_a]=$x
+	x=$(ladder "sipp UAS (a)" "$SC/sub.xml" "$t" "$UAS_PID" "$URATES_A"); R[u_a]=$x
 	uas_stop
 	uas_start "$SC/uas_pub.xml"
-	x=$(ladder "sipp UAS (b)" "$SC/pub.xml" "$t" "$UAS_PID" "$RATES_B 15000 20000"); R[u_b]=$x
+	x=$(ladder "sipp UAS (b)" "$SC/pub.xml" "$t" "$UAS_PID" "$URATES_B"); R[u_b]=$x
 	uas_stop
 }
 
