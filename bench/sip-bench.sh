@@ -15,7 +15,7 @@
 # and the server's CPU-seconds (utime+stime from /proc/PID/stat, children
 # included) for each.  Prints a Markdown report on stdout (RESULTS.md).
 #
-# Knobs: BENCH_DUR (s per step, 6), BENCH_SKIP_KAM=1,
+# Knobs: FIGURES (abcd), BENCH_DUR (s per step, 6), BENCH_SKIP_KAM=1,
 # NSUBS (50000), ladders RATES_A/B (presenced), KRATES_A/B (Kamailio),
 # URATES_A/B (sipp UAS), KAM_* (see kam.sh).
 set -u
@@ -204,17 +204,19 @@ uas_stop() { kill -9 "$UAS_PID" 2>/dev/null; }
 # ----------------------------------------------------------------- runs
 
 declare -A R
+FIG=${FIGURES:-abcd}   # which figures to run, e.g. FIGURES=d
+fig() { [[ "$FIG" == *"$1"* ]]; }
+
 run_presenced() {
 	local t="127.0.0.1:$PD_PORT" x
-	pd_start a || return 1
-	x=$(ladder "presenced (a)" "$SC/sub.xml" "$t" "$PD_PID" "$RATES_A"); R[pd_a]=$x
-	pd_stop; pd_start b
-	x=$(ladder "presenced (b)" "$SC/pub.xml" "$t" "$PD_PID" "$RATES_B"); R[pd_b]=$x
-	pd_stop; pd_start c
-	x=$(fanout "presenced (c)" "$t" "$PD_PID"); R[pd_c]=$x
-	pd_stop; pd_start d
-	x=$(memory "presenced (d)" "$t" "$PD_PID" 5000); R[pd_d]=$x
-	pd_stop
+	if fig a; then pd_start a || return 1
+		x=$(ladder "presenced (a)" "$SC/sub.xml" "$t" "$PD_PID" "$RATES_A"); R[pd_a]=$x; pd_stop; fi
+	if fig b; then pd_start b || return 1
+		x=$(ladder "presenced (b)" "$SC/pub.xml" "$t" "$PD_PID" "$RATES_B"); R[pd_b]=$x; pd_stop; fi
+	if fig c; then pd_start c || return 1
+		x=$(fanout "presenced (c)" "$t" "$PD_PID"); R[pd_c]=$x; pd_stop; fi
+	if fig d; then pd_start d || return 1
+		x=$(memory "presenced (d)" "$t" "$PD_PID" 4000); R[pd_d]=$x; pd_stop; fi
 }
 
 run_kamailio() {
@@ -225,31 +227,28 @@ run_kamailio() {
 	export KAM_PORT KAM_CHILDREN=${KAM_CHILDREN:-4} \
 		KAM_SQLITE_BUSY_MS=${KAM_SQLITE_BUSY_MS:-5000} \
 		KAM_MAXBUFFER=${KAM_MAXBUFFER:-4194304}
-	kam_start || return 1
-	x=$(ladder "kamailio (a)" "$SC/sub.xml" "$t" "$KAM_PID" "$KRATES_A"); R[k_a]=$x
-	kam_stop; kam_start
-	x=$(ladder "kamailio (b)" "$SC/pub.xml" "$t" "$KAM_PID" "$KRATES_B"); R[k_b]=$x
-	kam_stop; kam_start
-	x=$(fanout "kamailio (c)" "$t" "$KAM_PID"); R[k_c]=$x
-	kam_stop; kam_start
-	x=$(memory "kamailio (d)" "$t" "$KAM_PID" 2000); R[k_d]=$x
-	kam_stop
+	if fig a; then kam_start || return 1
+		x=$(ladder "kamailio (a)" "$SC/sub.xml" "$t" "$KAM_PID" "$KRATES_A"); R[k_a]=$x; kam_stop; fi
+	if fig b; then kam_start || return 1
+		x=$(ladder "kamailio (b)" "$SC/pub.xml" "$t" "$KAM_PID" "$KRATES_B"); R[k_b]=$x; kam_stop; fi
+	if fig c; then kam_start || return 1
+		x=$(fanout "kamailio (c)" "$t" "$KAM_PID"); R[k_c]=$x; kam_stop; fi
+	if fig d; then kam_start || return 1
+		x=$(memory "kamailio (d)" "$t" "$KAM_PID" 2000); R[k_d]=$x; kam_stop; fi
 }
 
 run_uas() {
 	local t="127.0.0.1:$UAS_PORT" x
-	uas_start "$SC/uas_sub.xml"
-	x=$(ladder "sipp UAS (a)" "$SC/sub.xml" "$t" "$UAS_PID" "$URATES_A"); R[u_a]=$x
-	uas_stop
-	uas_start "$SC/uas_pub.xml"
-	x=$(ladder "sipp UAS (b)" "$SC/pub.xml" "$t" "$UAS_PID" "$URATES_B"); R[u_b]=$x
-	uas_stop
+	if fig a; then uas_start "$SC/uas_sub.xml"
+		x=$(ladder "sipp UAS (a)" "$SC/sub.xml" "$t" "$UAS_PID" "$URATES_A"); R[u_a]=$x; uas_stop; fi
+	if fig b; then uas_start "$SC/uas_pub.xml"
+		x=$(ladder "sipp UAS (b)" "$SC/pub.xml" "$t" "$UAS_PID" "$URATES_B"); R[u_b]=$x; uas_stop; fi
 }
 
 log "work dir $W"
 run_presenced
 [ -n "${BENCH_SKIP_KAM:-}" ] || run_kamailio
-run_uas
+if fig a || fig b; then run_uas; fi
 
 # --------------------------------------------------------------- report
 f() { echo "${R[$1]:-n/a}" | awk -v i="$2" '{print $i}'; }

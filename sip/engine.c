@@ -319,8 +319,8 @@ static void on_sweep(su_root_magic_t *m, su_timer_t *t, struct sip_engine *e)
 		log_debug("sip: %zu subscriptions expired", n);
 	/* Transactions (nta keeps a UDP server transaction for 64*T1 = 32 s)
 	 * come and go in bursts; give their freed memory back to the system
-	 * now and then, so that RSS follows the live subscriptions. */
-	if (++e->sweeps % 10 == 0)
+	 * every 5 s, so that RSS follows the live subscriptions. */
+	if (++e->sweeps % 5 == 0)
 		malloc_trim(0);
 }
 
