@@ -84,6 +84,8 @@ const struct conf_setting conf_table[] = {
 	  "age after which a Digest nonce is stale" },
 	{ "xcap.schema_dir", CONF_STRING, "", 0, 0, false, false,
 	  "directory of the AUID XML Schemas; empty = the installed ones" },
+	{ "xcap.rls_index_readers", CONF_STRING, "", 0, 0, false, false,
+	  "IMPIs that may GET the rls-services global index (the RLS); empty = none" },
 
 	/* --- tls --- */
 	{ "tls.cert", CONF_STRING, "", 0, 0, false, false,

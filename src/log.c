@@ -101,7 +101,8 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		off = sizeof(line) - 2;  /* truncated: keep the newline */
 	/* Control characters from the network must not forge log lines. */
 	for (size_t i = 0; i < off; i++)
-		if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
+		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') ||
+		    line[i] == 0x7f)
 			line[i] = '?';
 	line[off++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, off);

@@ -113,3 +113,16 @@ tests_unit_check_xcap_node_SOURCES = tests/unit/check_xcap_node.c
 tests_unit_check_xcap_node_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_xcap_node_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/check_xcap_node
+
+# --- fuzz corpus replay: every input of tests/fuzz/corpus/<target>/ fed
+# through the entry points the libFuzzer harnesses use (tests/fuzz/run.sh
+# builds and runs those; they are not part of make check).
+check_PROGRAMS += tests/unit/check_fuzz_corpus
+tests_unit_check_fuzz_corpus_SOURCES = tests/unit/check_fuzz_corpus.c \
+	tests/fuzz/targets.c tests/fuzz/targets.h
+tests_unit_check_fuzz_corpus_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_fuzz_corpus_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_fuzz_corpus
+EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run.sh tests/fuzz/corpus \
+	tests/fuzz/fuzz_xcap_uri.c tests/fuzz/fuzz_xcap_node.c \
+	tests/fuzz/fuzz_digest.c tests/fuzz/fuzz_config.c

@@ -469,6 +469,24 @@ int xcap_handle_auth(const struct xcap_handler_cfg *cfg, struct db *db,
 	return -1;
 }
 
+/* Is `impi` one of the blank-separated words of `list`? */
+static bool in_list(const char *list, const char *impi)
+{
+	size_t n = strlen(impi);
+
+	for (const char *p = list; *p;) {
+		size_t w;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		w = strcspn(p, " \t,");
+		if (w == n && n > 0 && memcmp(p, impi, n) == 0)
+			return true;
+		p += w;
+	}
+	return false;
+}
+
 /* A user acts on users/<xui>/ only for an identity of their own. */
 static int authorize(struct hctx *h, bool is_get)
 {
@@ -480,6 +498,16 @@ static int authorize(struct hctx *h, bool is_get)
 		if (!is_get) {
 			xcap_reply_error(h->out, 403, "global documents are "
 					 "read-only");
+			return -1;
+		}
+		/* The rls-services index merges every user's services and
+		 * their inline lists (RFC 4826 4.3.2): it is for the list
+		 * server, not for other users to read. */
+		if (strcmp(h->u->auid, "rls-services") == 0 &&
+		    strcmp(h->u->doc, "index") == 0 &&
+		    !in_list(h->cfg->rls_index_readers, h->auth->impi)) {
+			xcap_reply_error(h->out, 403, "the rls-services index is "
+					 "readable only by the list server");
 			return -1;
 		}
 		return 0;

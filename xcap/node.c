@@ -437,6 +437,34 @@ static int put_element(const struct xcap_uri *u, struct xcap_sel *s,
 	return xcap_result_set(r, created ? 201 : 200, NULL, NULL, 0);
 }
 
+/*
+ * The namespace for an attribute named <prefix>:<name> with `prefix` bound
+ * to `uri` in the request.  Reuse a prefixed declaration of `uri` in scope
+ * at el (a default namespace does not apply to attributes, XML Namespaces
+ * 6.3, so it cannot be reused).  Otherwise declare one on el under a
+ * prefix that is not bound in scope yet: redeclaring a prefix in use
+ * would move el's own name, or attributes and descendants written with
+ * that prefix, into `uri` once the tree is serialised, so the stored
+ * bytes would differ from the tree that passed the schema.
+ */
+static xmlNsPtr attr_ns(xmlDocPtr d, xmlNodePtr el, const char *uri,
+			const char *prefix)
+{
+	xmlNsPtr ns = xmlSearchNsByHref(d, el, BAD_CAST uri);
+	char alt[32];
+
+	if (ns && ns->prefix)
+		return ns;
+	if (!xmlSearchNs(d, el, BAD_CAST prefix))
+		return xmlNewNs(el, BAD_CAST uri, BAD_CAST prefix);
+	for (unsigned i = 1; i < 1000; i++) {
+		snprintf(alt, sizeof(alt), "ns%u", i);
+		if (!xmlSearchNs(d, el, BAD_CAST alt))
+			return xmlNewNs(el, BAD_CAST uri, BAD_CAST alt);
+	}
+	return NULL;
+}
+
 static int put_attribute(const struct xcap_uri *u, struct xcap_sel *s,
 			 xmlDocPtr d, const uint8_t *body, size_t blen,
 			 struct xcap_result *r)
@@ -464,12 +492,8 @@ static int put_attribute(const struct xcap_uri *u, struct xcap_sel *s,
 					 "attributes");
 	}
 	if (s->term_prefix) {
-		const char *uri = xcap_sel_ns(u, s->term_prefix);
-
-		ns = xmlSearchNsByHref(d, el, BAD_CAST uri);
-		if (!ns)
-			ns = xmlNewNs(el, BAD_CAST uri,
-				      BAD_CAST s->term_prefix);
+		ns = attr_ns(d, el, xcap_sel_ns(u, s->term_prefix),
+			     s->term_prefix);
 		if (!ns) {
 			free(val);
 			return xcap_err_conflict(r, "cannot-insert", NULL);

@@ -20,6 +20,7 @@
  * in the AUID's default namespace (RFC 4825 6.3 / 5.2); unprefixed
  * attribute names are in no namespace, as in XML.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +84,28 @@ static int parse_qname(const char **p, char **prefix, char **local)
 		*local = strndup(*p, (size_t)(s - *p));
 	}
 	if (!*local || (colon && !*prefix))
-		return -1;
+		goto bad;
+	/* The byte test above lets any non-ASCII byte through; a name that
+	 * a PUT may write into the document must be an XML NCName. */
+	if (xmlValidateNCName(BAD_CAST *local, 0) != 0 ||
+	    (*prefix && xmlValidateNCName(BAD_CAST *prefix, 0) != 0))
+		goto bad;
 	*p = s;
 	return 0;
+bad:
+	free(*prefix);
+	free(*local);
+	*prefix = *local = NULL;
+	return -1;
+}
+
+/* XML 1.0 [2] Char: what a document may contain at all, literally or as
+ * a character reference (WFC: Legal Character). */
+static bool xml_char(unsigned long cp)
+{
+	return cp == 0x9 || cp == 0xA || cp == 0xD ||
+	       (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+	       (cp >= 0x10000 && cp <= 0x10FFFF);
 }
 
 /* Append the UTF-8 encoding of code point cp. */
@@ -93,7 +113,7 @@ static int put_utf8(char **o, unsigned long cp)
 {
 	char *d = *o;
 
-	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+	if (!xml_char(cp))
 		return -1;
 	if (cp < 0x80) {
 		*d++ = (char)cp;
@@ -128,19 +148,36 @@ static int parse_attvalue(const char **p, char **out)
 	if (!buf)
 		return -1;
 	for (; *s && *s != q; s++) {
-		if (*s == '<')
+		const unsigned char *c = (const unsigned char *)s;
+
+		/* Only XML Chars: a control character or U+FFFE/U+FFFF
+		 * (EF BF BE/BF; the input is valid UTF-8) put into an
+		 * attribute would make the stored document ill-formed. */
+		if (*s == '<' || (*c < 0x20 && !xml_char(*c)) ||
+		    (c[0] == 0xEF && c[1] == 0xBF &&
+		     (c[2] == 0xBE || c[2] == 0xBF)))
 			goto bad;
 		if (*s != '&') {
 			*o++ = *s;
 			continue;
 		}
 		if (s[1] == '#') {
-			char *e;
-			unsigned long cp = s[2] == 'x' ?
-				strtoul(s + 3, &e, 16) : strtoul(s + 2, &e, 10);
+			/* XML 1.0 [66]: '&#' [0-9]+ ';' | '&#x' [0-9a-fA-F]+ ';'
+			 * (strtoul would also take a sign, blanks or "0x"). */
+			bool hex = s[2] == 'x';
+			const char *e = s + (hex ? 3 : 2), *d = e;
+			unsigned long cp = 0;
 
-			if (e == s + 2 || e == s + 3 || *e != ';' ||
-			    put_utf8(&o, cp) < 0)
+			for (; hex ? isxdigit((unsigned char)*e)
+				   : isdigit((unsigned char)*e); e++) {
+				cp = cp * (hex ? 16 : 10) +
+				     (unsigned long)(isdigit((unsigned char)*e)
+					? *e - '0'
+					: (tolower((unsigned char)*e) - 'a' + 10));
+				if (cp > 0x10FFFF)
+					goto bad;
+			}
+			if (e == d || *e != ';' || put_utf8(&o, cp) < 0)
 				goto bad;
 			s = e;
 		} else {

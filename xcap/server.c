@@ -45,6 +45,7 @@ struct xcap_server {
 	size_t max_body;
 	char root[256];
 	char base[512];
+	char rls_readers[1024];
 	unsigned port;
 	struct sockaddr_storage addr;
 };
@@ -503,6 +504,9 @@ static int server_config(struct xcap_server *s, const struct conf *conf,
 		return -1;
 	s->cfg.root = s->root;
 	s->cfg.base = s->base;
+	snprintf(s->rls_readers, sizeof(s->rls_readers), "%s",
+		 conf_str(conf, "xcap.rls_index_readers"));
+	s->cfg.rls_index_readers = s->rls_readers;
 	return 0;
 }
 

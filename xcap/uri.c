@@ -11,6 +11,7 @@
  * bindings (RFC 4825 6.4).
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,19 @@ void xcap_uri_free(struct xcap_uri *u)
 	free(u);
 }
 
+/* A namespace name is a URI reference (Namespaces in XML 1.0, 2.2): no
+ * controls, blanks or the characters RFC 3986 excludes.  '&' is refused
+ * as well: a PUT may declare the name in the document, and libxml2 writes
+ * an xmlns value without escaping it. */
+static bool ns_uri_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7F ||
+		    strchr("<>\"&{}|\\^`", *s))
+			return false;
+	return true;
+}
+
 /* RFC 4825 6.4: query = 1*( "xmlns(" prefix "=" uri ")" ), decoded. */
 static int parse_query(struct xcap_uri *u, const char *q)
 {
@@ -118,6 +132,9 @@ static int parse_query(struct xcap_uri *u, const char *q)
 
 	if (!dq)
 		return -1;
+	/* Namespace URIs may be declared in the stored document. */
+	if (!xcap_utf8_valid((const uint8_t *)dq, strlen(dq)))
+		goto out;
 	while (*p) {
 		const char *eq, *close;
 		struct xcap_ns_binding *nb;
@@ -141,7 +158,7 @@ static int parse_query(struct xcap_uri *u, const char *q)
 		nb->prefix = strndup(p, (size_t)(eq - p));
 		nb->uri = strndup(eq + 1, (size_t)(close - eq - 1));
 		u->n_ns++;
-		if (!nb->prefix || !nb->uri)
+		if (!nb->prefix || !nb->uri || !ns_uri_ok(nb->uri))
 			goto out;
 		p = close + 1;
 	}
@@ -279,7 +296,13 @@ int xcap_uri_parse(const char *root, const char *path, const char *query,
 	}
 	if (sel_start) {
 		raw_sel = pct_decode(sel_start, (size_t)(end - sel_start));
-		if (!raw_sel || !*raw_sel) {
+		/* Names and values from the selector end up in the stored
+		 * document (PUT of an attribute): UTF-8 only (RFC 3986 2.5,
+		 * RFC 4825 6.3), or the document would be serialised
+		 * truncated. */
+		if (!raw_sel || !*raw_sel ||
+		    !xcap_utf8_valid((const uint8_t *)raw_sel,
+				     strlen(raw_sel))) {
 			free(raw_sel);
 			return fail(r, 400, "bad node selector", u, segs, nseg);
 		}

@@ -111,6 +111,9 @@ struct xcap_handler_cfg {
 	const char *root;       /* "/xcap-root" */
 	const char *base;       /* "https://fqdn:port" for <ancestor> URIs */
 	size_t max_uri;
+	/* IMPIs allowed to read the rls-services global index, blank
+	 * separated; "" = nobody over XCAP (the RLS reads the store). */
+	const char *rls_index_readers;
 	const struct xcap_authenticator *auth;
 	void *auth_ctx;
 	void (*changed)(const char *xui, const char *auid, void *arg);

@@ -7,7 +7,8 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/integration/xcap_lib.sh"
 
-xcap_setup
+# alice plays the list server that may read the rls-services index.
+xcap_setup -o xcap.rls_index_readers=alice@example.test
 A="$XROOT/resource-lists/users/sip:alice@example.test/index"
 RL=application/resource-lists+xml
 NS='xmlns="urn:ietf:params:xml:ns:resource-lists"'
@@ -116,6 +117,7 @@ check "bob's rls-services" test "$(put xc_bob "$BRLS" application/rls-services+x
 printf '%s' "$(svc sip:alice-friends@example.test)" > "$T/body"
 has_409 "service URI taken by another user" uniqueness-failure xc_bob -X PUT \
 	-H 'Content-Type: application/rls-services+xml' --data-binary @"$T/body" "$BRLS"
+expect_status "global index is not for other users (403)" 403 xc_bob "$XROOT/rls-services/global/index"
 xc_alice -D "$T/h" -o "$T/idx" "$XROOT/rls-services/global/index"
 check "global index has alice's service" grep -q 'sip:alice-friends@example.test' "$T/idx"
 check "global index has bob's service" grep -q 'sip:bob-friends@example.test' "$T/idx"

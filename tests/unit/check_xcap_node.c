@@ -395,6 +395,49 @@ START_TEST(rfc4825_8_2_4_attribute)
 }
 END_TEST
 
+/*
+ * An attribute in a namespace whose prefix the document already binds to
+ * another namespace: the engine must declare a fresh prefix, not shadow
+ * the existing one (which would move <rl:list> itself into urn:evil in the
+ * stored bytes while the in-memory tree passed the schema).  Nor may it
+ * reuse a default namespace declaration (attributes never take it).
+ */
+START_TEST(rfc4825_8_2_4_attribute_namespace)
+{
+	struct doc d;
+	struct xcap_result r = { 0 };
+	struct xcap_uri *u;
+	uint8_t *nd = NULL;
+	size_t nl = 0;
+
+	doc_load(&d, "prefixed-lists.xml");
+	ck_assert_int_eq(put(&d, RL "/~~/resource-lists/list/@rl:x",
+			     "xmlns(rl=urn:evil)", ATT, "v", &r), 201);
+	ck_assert_ptr_null(strstr(d.buf, "xmlns:rl=\"urn:evil\""));
+	/* the stored bytes are still a valid resource-lists document */
+	u = uri(RL, NULL);
+	xcap_result_clear(&r);
+	ck_assert_int_eq(xcap_res_put(u, NULL, 0,
+				      "application/resource-lists+xml",
+				      (const uint8_t *)d.buf, d.len, &nd, &nl,
+				      &r), 0);
+	free(nd);
+	xcap_uri_free(u);
+	ck_assert_int_eq(get(&d, RL "/~~/resource-lists/list/@e:x",
+			     "xmlns(e=urn:evil)", &r), 200);
+	ck_assert_str_eq(r.body, "v");
+	/* a prefix for the default namespace: no unqualified attribute */
+	free(d.buf);
+	doc_load(&d, "resource-lists.xml");
+	ck_assert_int_eq(put(&d, RL "/~~/resource-lists/list%5b2%5d/@p:x",
+			     "xmlns(p=urn:ietf:params:xml:ns:resource-lists)",
+			     ATT, "v", &r), 409);
+	expect_err(&r, "schema-validation-error");
+	xcap_result_clear(&r);
+	free(d.buf);
+}
+END_TEST
+
 /* ------------------------------------------------------------- DELETE */
 
 START_TEST(rfc4825_8_4_delete)
@@ -699,6 +742,8 @@ static Suite *suite(void)
 		{ "rfc4825_8_2_3_insert", rfc4825_8_2_3_insert },
 		{ "rfc4825_8_2_3_cannot_insert", rfc4825_8_2_3_cannot_insert },
 		{ "rfc4825_8_2_4_attribute", rfc4825_8_2_4_attribute },
+		{ "rfc4825_8_2_4_attribute_namespace",
+		  rfc4825_8_2_4_attribute_namespace },
 		{ "rfc4825_8_4_delete", rfc4825_8_4_delete },
 		{ "rfc4825_11_no_parent", rfc4825_11_no_parent },
 		{ "rfc4825_11_bad_bodies", rfc4825_11_bad_bodies },

@@ -83,6 +83,20 @@ static const struct uri_case uri_cases[] = {
 	{ ROOT "/resource-lists/users/u/index/~~/p:a", NULL, 400 },
 	{ ROOT "/resource-lists/users/u/index/~~/a", "xmlns(p=", 400 },
 	{ ROOT "/resource-lists/users/u/index/~~/a", "foo=bar", 400 },
+	/* selector and namespace URIs: UTF-8 names only (may be written
+	 * into the document by a PUT) */
+	{ ROOT "/resource-lists/users/u/index/~~/a/@b%FF", NULL, 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a%C3%97", NULL, 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:%FF)", 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:\xc3)", 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:a%10b)", 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:a%26b)", 400 },
+	{ ROOT "/resource-lists/users/u/index/~~/a/@p:b",
+	  "xmlns(p=urn:a%3Cb)", 400 },
 };
 
 START_TEST(rfc4825_6_uri_table)
@@ -203,6 +217,15 @@ static const struct sel_case sel_cases[] = {
 	{ "a[@c='d]", false },
 	{ "a[@c=\"<\"]", false },
 	{ "a[@c=\"&bogus;\"]", false },
+	/* XML 1.0 [66] character references, [2] Char */
+	{ "a[@c=\"&#9;&#xA;\"]", true, 1, XCAP_NODE_ELEMENT },
+	{ "a[@c=\"&#x 41;\"]", false },
+	{ "a[@c=\"&#-1;\"]", false },
+	{ "a[@c=\"&#x0x41;\"]", false },
+	{ "a[@c=\"&#1;\"]", false },
+	{ "a[@c=\"&#xFFFE;\"]", false },
+	{ "a[@c=\"\x01\"]", false },
+	{ "a[@c=\"\xef\xbf\xbf\"]", false },
 	{ "1a", false },
 	{ "a:b:c", false },
 	{ "a b", false },
