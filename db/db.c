@@ -273,6 +273,33 @@ void db_wipe(void *p, size_t len)
 
 /* -------------------------------------------------------- transactions */
 
+int db_set_autocheckpoint(struct db *db, int pages)
+{
+	int src;
+
+	if (db == NULL || pages < 0)
+		return DB_EINVAL;
+	src = sqlite3_wal_autocheckpoint(db->h, pages);
+	return src == SQLITE_OK ? 0 : db_sqlerr(db, src, "wal_autocheckpoint");
+}
+
+int db_checkpoint(struct db *db, int *frames, int *done)
+{
+	int f = 0, d = 0, src;
+
+	if (db == NULL)
+		return DB_EINVAL;
+	src = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
+					&f, &d);
+	if (frames)
+		*frames = f;
+	if (done)
+		*done = d;
+	/* BUSY: another checkpoint is running; try again next time. */
+	return src == SQLITE_OK || src == SQLITE_BUSY
+	       ? 0 : db_sqlerr(db, src, "wal_checkpoint");
+}
+
 static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";

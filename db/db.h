@@ -88,6 +88,17 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
+/* WAL checkpoints (added by issue 3).  A checkpoint copies the WAL back
+ * into the database file and fsyncs it; by default SQLite runs one inside
+ * the COMMIT that pushes the WAL past 1000 pages, i.e. in whatever thread
+ * commits.  A busy writer can turn that off on its connection and let
+ * another thread (its own connection) checkpoint. */
+/* PRAGMA wal_autocheckpoint for this connection; 0 disables. */
+int db_set_autocheckpoint(struct db *db, int pages);
+/* A PASSIVE checkpoint (never waits for readers or writers).  *frames and
+ * *done (may be NULL) get the WAL size and the frames checkpointed. */
+int db_checkpoint(struct db *db, int *frames, int *done);
+
 /* ----------------------------------------------------------- subscribers */
 
 #define DB_KEY_LEN 16

@@ -32,6 +32,7 @@ struct daemon {
 	struct conf *conf;
 	struct sip_loop *loop;
 	struct db *db;          /* the main thread's store connection */
+	struct sip_engine *sip; /* issue 3: the presence engine */
 	struct xcap_server *xcap;
 	/* XCAP change messages posted to the SIP thread and not yet run:
 	 * freed at stop if the loop ended before running them. */
@@ -185,6 +186,9 @@ static void xcap_change_apply(void *arg)
 	/* In the SIP thread.  The presence engine re-evaluates the
 	 * presentity's subscriptions from the store here once it exists. */
 	log_debug("xcap: documents of %s changed (%s)", c->xui, c->auid);
+	/* --- sip (issue 3): re-run the authorization of its watchers. */
+	if (c->d->sip)
+		sip_engine_documents_changed(c->d->sip, c->xui);
 	xcap_change_unlink(c);
 	free(c);
 }
@@ -233,6 +237,13 @@ static int xcap_start(struct daemon *d)
 
 static int services_start(struct daemon *d)
 {
+	/* --- sip (issue 3): the presence engine, on the SIP thread's loop. */
+	int rc = sip_engine_create(&d->sip, d->loop, d->conf);
+
+	if (rc < 0) {
+		log_err("cannot start the SIP engine: %s", strerror(-rc));
+		return -1;
+	}
 	if (xcap_start(d) < 0)
 		return -1;
 	return 0;
@@ -254,11 +265,16 @@ static void xcap_stop(struct daemon *d)
 static void services_stop(struct daemon *d)
 {
 	xcap_stop(d);
+	/* --- sip (issue 3): flush pending commits, close listeners. */
+	sip_engine_destroy(d->sip);
+	d->sip = NULL;
 }
 
 static void services_reload(struct daemon *d)
 {
-	(void)d;
+	/* --- sip (issue 3) */
+	if (d->sip)
+		sip_engine_reload(d->sip, d->conf);
 }
 
 /* ------------------------------------------------------------ signals */

@@ -45,6 +45,43 @@ tests_unit_check_digest_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/check_digest
 
 # --- sip
+check_PROGRAMS += tests/unit/check_pidf
+tests_unit_check_pidf_SOURCES = tests/unit/check_pidf.c
+tests_unit_check_pidf_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_pidf_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_pidf
+check_PROGRAMS += tests/unit/check_sip_sub
+tests_unit_check_sip_sub_SOURCES = tests/unit/check_sip_sub.c
+tests_unit_check_sip_sub_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_sip_sub_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_sip_sub
+check_PROGRAMS += tests/unit/check_sip_identity
+tests_unit_check_sip_identity_SOURCES = tests/unit/check_sip_identity.c
+tests_unit_check_sip_identity_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_sip_identity_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_sip_identity
+check_PROGRAMS += tests/unit/check_sip_engine
+tests_unit_check_sip_engine_SOURCES = tests/unit/check_sip_engine.c
+tests_unit_check_sip_engine_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_sip_engine_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_sip_engine
+dist_check_SCRIPTS += \
+	tests/integration/sip_subscribe.sh \
+	tests/integration/sip_publish.sh \
+	tests/integration/sip_identity.sh \
+	tests/integration/sip_winfo.sh \
+	tests/integration/sip_restart.sh \
+	tests/integration/sip_malformed.sh \
+	tests/integration/sip_tls.sh
+TESTS += \
+	tests/integration/sip_subscribe.sh \
+	tests/integration/sip_publish.sh \
+	tests/integration/sip_identity.sh \
+	tests/integration/sip_winfo.sh \
+	tests/integration/sip_restart.sh \
+	tests/integration/sip_malformed.sh \
+	tests/integration/sip_tls.sh
+EXTRA_DIST += tests/integration/sip_common.sh tests/integration/sipp
 
 # --- xcap
 # server (issue 4): HTTPS + Digest against the real daemon, with curl and
