@@ -247,3 +247,39 @@ wait_quiet() {
 		((waited >= max)) && { bench_log "  still busy after ${max}s; going on"; return 1; }
 	done
 }
+
+# Datagrams dropped by the kernel on the UDP socket bound to 127.0.0.1:PORT
+# (receive buffer full), the "d" of `ss -uam` skmem; "NA" if not found.
+sock_drops() {
+	ss -Huamn "sport = :$1" 2>/dev/null | awk '
+		{ if (match($0, /,d[0-9]+\)/)) { d = substr($0, RSTART + 2, RLENGTH - 3); found = 1 } }
+		END { print found ? d : "NA" }'
+}
+# Receive buffer size of that socket (skmem rb), bytes.
+sock_rcvbuf() {
+	ss -Huamn "sport = :$1" 2>/dev/null | awk '
+		{ if (match($0, /rb[0-9]+/)) { print substr($0, RSTART + 2, RLENGTH - 2); exit } }'
+}
+
+# Bytes the server's allocator holds live (not what the OS sees):
+#   presenced  glibc malloc_stats() "in use bytes" (incl. mmap), via gdb
+#              attached for a moment; the output goes to the server's log
+#   kamailio   shared memory real_used (kamcmd core.shmmem); the workers'
+#              private (pkg) memory is left out
+# Prints NA when it cannot tell.
+live_bytes() {
+	case "$1" in
+	presenced)
+		command -v gdb >/dev/null || { echo NA; return; }
+		gdb -p "$SRV_PID" -batch -ex 'call (void)malloc_stats()' >/dev/null 2>&1
+		sleep 0.2
+		awk '/^Total \(incl. mmap\)/ { t = 1 } t && /in use bytes/ { v = $NF; t = 0 } END { print (v == "") ? "NA" : v }' \
+			"$SRV_DIR/presenced.log" 2>/dev/null
+		;;
+	kamailio)
+		command -v kamcmd >/dev/null || { echo NA; return; }
+		kamcmd -s "$KAM_CTL" core.shmmem 2>/dev/null |
+			awk '/real_used:/ { v = $2 } END { print (v == "") ? "NA" : v }'
+		;;
+	esac
+}
