@@ -41,7 +41,7 @@ END {
 			print "| server | max sustained rate (/s) | first failing rate (/s) | ops in confirmation run | server CPU-s | ops per server CPU-s | notes |"
 			print "|---|---:|---:|---:|---:|---:|---|"
 			for (j = 1; j <= 3; j++) { k = fg SUBSEP tg[j]; if (k in seen)
-				printf "| %s | %s | %s | %s | %s | %s | %s |\n", tg[j], f(rate[k]), f(c7[k]), f(ops[k]), f(cpu[k]), f(per[k]), note[k] }
+				printf "| %s | %s | %s | %s | %s | %s | %s |\n", tg[j], f(rate[k]), (c7[k] == "0" ? "none up to the cap" : f(c7[k])), f(ops[k]), f(cpu[k]), f(per[k]), note[k] }
 		} else if (fg == "c") {
 			print "| server | NOTIFY/s delivered | server CPU-s | NOTIFY per server CPU-s | NOTIFYs delivered (50,000 states) | first PUBLISH to last NOTIFY (s) | watchers whose last NOTIFY has state 50 | notes |"
 			print "|---|---:|---:|---:|---:|---:|---:|---|"
