@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # SRV_*, KAM_* are read by sip-bench.sh
 # bench/lib.sh - helpers of bench/sip-bench.sh: process CPU and memory from
 # /proc, sipp statistics, and starting/stopping the three servers under test
 # (presenced, the Kamailio anchor peer, the zero-work sipp notifier).
@@ -31,6 +32,7 @@ cpu_ticks() {
 		line=$(cat "/proc/$p/stat" 2>/dev/null) || continue
 		line=${line##*) }
 		# after "comm) ": state=1 ppid=2 ... utime=12 stime=13 cutime=14 cstime=15
+		# shellcheck disable=SC2086 # split into fields on purpose
 		set -- $line
 		sum=$((sum + ${12} + ${13} + ${14} + ${15}))
 	done
@@ -231,7 +233,7 @@ children_ticks() {
 # Wait (up to $1 s, default 60) until the machine is quiet: less than 15 %
 # of one core busy over one second.  Returns 1 if it never got quiet.
 wait_quiet() {
-	local max=${1:-60} t0 b0 b1 busy waited=0
+	local max=${1:-60} b0 b1 busy waited=0
 	while :; do
 		b0=$(sys_busy_ticks); sleep 1; b1=$(sys_busy_ticks)
 		busy=$((b1 - b0))

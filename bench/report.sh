@@ -9,7 +9,7 @@ dir=${1:?usage: report.sh DIR}
 sum="$dir/summary.tsv"
 [[ -r "$sum" ]] || { echo "no $sum" >&2; exit 1; }
 
-cat "$dir/machine.txt" 2>/dev/null | sed 's/^/    /'
+sed 's/^/    /' "$dir/machine.txt" 2>/dev/null
 echo
 awk -F'\t' '
 function f(x) { return (x == "" ? "-" : x) }
