@@ -81,8 +81,10 @@ fi
 : "${PD_DOMAIN:=bench.test}"
 WATCHERS=1000
 BURST=50 # fixed in sipp/publish-burst.xml
+# shellcheck disable=SC2034 # PORT_XCAP: read by lib.sh (presenced config)
 PORT_KAM=5070 PORT_CEIL=5080 PORT_PD=5090 PORT_XCAP=5443
 CPORT=15060 # sipp client ports: CPORT, CPORT+1, CPORT+2
+# shellcheck disable=SC2054 # "all,-bye" is one sipp argument
 SIPP_COMMON=(-i 127.0.0.1 -nostdin -buff_size 4194304 -trace_err
 	-default_behaviors all,-bye -recv_timeout 10000)
 
@@ -401,13 +403,11 @@ memory() {
 
 # ---------------------------------------------------------------------------
 IFS=, read -r -a TLIST <<<"$TARGETS"
-declare -A BEST_A
 T_START=$(date +%s)
 for target in "${TLIST[@]}"; do
 	for fig in ${FIGURES//,/ }; do
 		case "$fig" in
-		a) search "$target" a "$RATE_START_A"
-		   BEST_A[$target]=$(awk -F'\t' -v t="$target" '$1 == "a" && $2 == t { r = $3 } END { print r + 0 }' "$SUMMARY") ;;
+		a) search "$target" a "$RATE_START_A" ;;
 		b) search "$target" b "$RATE_START_B" ;;
 		c) [[ $target == ceiling ]] || fanout "$target" ;;
 		d) if [[ $target != ceiling ]]; then
