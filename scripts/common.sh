@@ -12,7 +12,7 @@ PD_PACKAGES=(
 	build-essential autoconf automake pkg-config make gcc
 	libsofia-sip-ua-dev libxml2-dev libgnutls28-dev libsqlite3-dev
 	libmicrohttpd-dev check
-	sip-tester curl gnutls-bin sqlite3 libxml2-utils procps iproute2
+	sip-tester curl gnutls-bin openssl sqlite3 libxml2-utils procps iproute2
 )
 
 pd_say() { printf '==> %s\n' "$*" >&2; }
