@@ -211,6 +211,7 @@ static int on_request(struct sip_engine *e, nta_leg_t *leg,
 		      nta_incoming_t *irq, sip_t const *sip)
 {
 	(void)leg;
+	e->work++;
 	if (e->destroying)
 		return 503;
 	if (!sip || !sip->sip_request || !sip->sip_from || !sip->sip_to ||
@@ -306,6 +307,10 @@ static int restore(struct sip_engine *e)
 
 /* -------------------------------------------------------------- sweep */
 
+/* Below this much free heap, trimming gives back little and costs the
+ * page faults of growing the heap again. */
+#define TRIM_MIN_FREE (16u << 20)
+
 static void on_sweep(su_root_magic_t *m, su_timer_t *t, struct sip_engine *e)
 {
 	int64_t now = clock_now();
@@ -319,9 +324,20 @@ static void on_sweep(su_root_magic_t *m, su_timer_t *t, struct sip_engine *e)
 		log_debug("sip: %zu subscriptions expired", n);
 	/* Transactions (nta keeps a UDP server transaction for 64*T1 = 32 s)
 	 * come and go in bursts; give their freed memory back to the system
-	 * every 5 s, so that RSS follows the live subscriptions. */
-	if (++e->sweeps % 5 == 0)
+	 * so that RSS follows the live subscriptions.  Trimming under load
+	 * only makes the heap grow back page by page (page faults in every
+	 * malloc), so trim after a quiet second, at most every 5 s, and
+	 * under constant load every 60 s. */
+	bool quiet = e->work == e->work_seen;
+
+	e->work_seen = e->work;
+	e->sweeps++;
+	if (((quiet && e->sweeps - e->last_trim >= 5) ||
+	     e->sweeps - e->last_trim >= 60) &&
+	    mallinfo2().fordblks >= TRIM_MIN_FREE) {
 		malloc_trim(0);
+		e->last_trim = e->sweeps;
+	}
 }
 
 static void on_prepoll(struct sip_engine *e, su_root_t *root)
@@ -345,6 +361,12 @@ int sip_engine_create(struct sip_engine **ep, struct sip_loop *loop,
 
 	if (!ep || !loop || !conf)
 		return -EINVAL;
+	/* Fan-out allocates and frees thousands of messages per second:
+	 * keep glibc from shrinking the heap on every free at its top (the
+	 * next burst would fault the pages in again); on_sweep trims when
+	 * the engine is quiet. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 4 << 20);
 	e = su_home_new(sizeof(*e));
 	if (!e)
 		return -ENOMEM;
@@ -457,6 +479,7 @@ void sip_engine_destroy(struct sip_engine *e)
 	su_timer_destroy(e->sweep_timer);
 	if (e->dleg)
 		nta_leg_destroy(e->dleg);
+	sip_notify_clear(e);
 	if (e->agent)
 		nta_agent_destroy(e->agent);
 	free(e->mclass);   /* sip_extend_mclass() malloc'd a copy */

@@ -127,6 +127,12 @@ struct sip_engine {
 	su_timer_t *sweep_timer;
 	bool prepoll;                 /* on_prepoll registered */
 	unsigned sweeps;              /* on_sweep calls */
+	unsigned long work;           /* requests received + NOTIFYs sent */
+	unsigned long work_seen;      /* `work` at the previous sweep */
+	unsigned last_trim;           /* `sweeps` at the last malloc_trim */
+	msg_t *doc_tmpl;              /* notify.c: the shared NOTIFY body */
+	const char *doc_tmpl_body;
+	size_t doc_tmpl_len;
 	bool destroying;
 };
 
@@ -199,7 +205,13 @@ int sip_publish_neutral(struct sip_engine *e, struct sip_pres *p,
 			const char **doc, size_t *len);
 
 /* notify.c */
+/* NOTIFY CSeqs are reserved in blocks of this many: the store holds a
+ * value at or above every CSeq used (docs/durability.md). */
+#define CSEQ_BLOCK 64
 extern const struct sip_sub_ops sip_notify_ops;
+/* Drop the shared NOTIFY body (outstanding NOTIFYs keep their own
+ * reference to it).  Before nta_agent_destroy(). */
+void sip_notify_clear(struct sip_engine *e);
 
 /* identity.c */
 int sip_peers_parse(const char *list, struct sip_peer_net *out, int max);

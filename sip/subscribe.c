@@ -89,9 +89,11 @@ static int store_sub(struct sip_engine *e, struct sip_sub *s, bool insert)
 	if (rc < 0)
 		return rc;
 	sip_subscribe_to_row(s, &r);
-	/* A NOTIFY follows every SUBSCRIBE: store its CSeq now, which spares
-	 * notify.c a separate write (CSeq need only increase). */
-	r.local_cseq = s->local_cseq + 1;
+	/* A NOTIFY follows every SUBSCRIBE: reserve the CSeqs of it and of
+	 * the next CSEQ_BLOCK - 1 NOTIFYs now, which spares notify.c a
+	 * separate write until they are used up (CSeq need only increase,
+	 * RFC 3261 12.2.1.1; this row is committed before the NOTIFY). */
+	r.local_cseq = s->local_cseq + CSEQ_BLOCK;
 	s->stored_cseq = r.local_cseq;
 	if (insert) {
 		rc = db_subscription_insert(e->db, &r);
