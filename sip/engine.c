@@ -177,6 +177,29 @@ int sip_engine_aor(const url_t *u, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
+int sip_engine_presentity(struct sip_engine *e, const sip_t *sip, char *aor,
+			  size_t len, bool *open, const char **phrase)
+{
+	const url_t *ru = sip->sip_request->rq_url;
+	bool yes = false;
+
+	*phrase = "Not Found";
+	if (sip_engine_aor(ru, aor, len) < 0 || !ru->url_user)
+		return 404;
+	if (!sip_engine_domain_served(e, ru->url_host, open)) {
+		*phrase = "Domain Not Served";   /* RFC 3261 21.4.5 */
+		return 404;
+	}
+	if (*open)
+		return 0;
+	/* An existence check: no subscriber row (and no key) is read. */
+	if (db_impu_exists(e->db, aor, &yes) < 0) {
+		*phrase = "Store Failure";
+		return 500;
+	}
+	return yes ? 0 : 404;
+}
+
 void sip_engine_newtag(struct sip_engine *e, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%x", e->boot_id, ++e->tag_seq);

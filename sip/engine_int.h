@@ -161,6 +161,12 @@ void sip_engine_reply(struct sip_engine *e, nta_incoming_t *irq, int status,
 void sip_engine_newtag(struct sip_engine *e, char *buf, size_t len);
 /* "sip:user@host" of a URL (no port, no parameters) into buf. */
 int sip_engine_aor(const url_t *u, char *buf, size_t len);
+/* The presentity a SUBSCRIBE or PUBLISH addresses: its AOR into `aor`
+ * when the Request-URI has a user, in a served domain, and (outside open
+ * domains) is a provisioned IMPU.  Returns 0 with *open set, or the status
+ * to answer (404, 500) with its phrase in *phrase. */
+int sip_engine_presentity(struct sip_engine *e, const sip_t *sip, char *aor,
+			  size_t len, bool *open, const char **phrase);
 
 /* commit.c */
 /* Open the batch's transaction if needed.  0 or a DB_E* code. */

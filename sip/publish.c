@@ -224,6 +224,7 @@ int sip_publish_request(struct sip_engine *e, nta_incoming_t *irq,
 	const char *if_match = sip->sip_if_match ? sip->sip_if_match->g_string
 						 : NULL;
 	unsigned exp;
+	const char *phrase;
 	int rc;
 
 	if (!sip->sip_event || !sip->sip_event->o_type ||
@@ -233,20 +234,10 @@ int sip_publish_request(struct sip_engine *e, nta_incoming_t *irq,
 		nta_incoming_destroy(irq);
 		return 0;
 	}
-	if (sip_engine_aor(sip->sip_request->rq_url, aor, sizeof(aor)) < 0 ||
-	    !sip->sip_request->rq_url->url_user)
-		return answer(irq, 404, "Not Found");
-	if (!sip_engine_domain_served(e, sip->sip_request->rq_url->url_host,
-				      &open))
-		return answer(irq, 404, "Domain Not Served");
+	rc = sip_engine_presentity(e, sip, aor, sizeof(aor), &open, &phrase);
+	if (rc != 0)
+		return answer(irq, rc, phrase);
 	if (!open) {
-		struct db_subscriber sub;
-		rc = db_subscriber_by_impu(e->db, aor, &sub);
-		util_secure_zero(&sub, sizeof(sub));
-		if (rc == DB_ENOTFOUND)
-			return answer(irq, 404, "Not Found");
-		if (rc < 0)
-			return answer(irq, 500, "Store Failure");
 		if (sip_identity_get(e, irq, sip, &id) != 0)
 			return 0;
 		if (!may_publish(e, &id, aor))

@@ -257,23 +257,12 @@ static int subscribe_new(struct sip_engine *e, nta_incoming_t *irq,
 	long req = sip->sip_expires ? (long)sip->sip_expires->ex_delta : -1;
 	bool open = false, winfo_notify = false;
 	unsigned exp;
+	const char *phrase;
 	int rc;
 
-	if (sip_engine_aor(sip->sip_request->rq_url, aor, sizeof(aor)) < 0 ||
-	    !sip->sip_request->rq_url->url_user)
-		return answer(irq, 404, "Not Found");
-	if (!sip_engine_domain_served(e, sip->sip_request->rq_url->url_host,
-				      &open))
-		return answer(irq, 404, "Domain Not Served"); /* RFC 3261 21.4.5 */
-	if (!open) {
-		struct db_subscriber sub;
-		rc = db_subscriber_by_impu(e->db, aor, &sub);
-		util_secure_zero(&sub, sizeof(sub));
-		if (rc == DB_ENOTFOUND)
-			return answer(irq, 404, "Not Found");
-		if (rc < 0)
-			return answer(irq, 500, "Store Failure");
-	}
+	rc = sip_engine_presentity(e, sip, aor, sizeof(aor), &open, &phrase);
+	if (rc != 0)
+		return answer(irq, rc, phrase);
 	if (!sip->sip_from->a_tag)
 		return answer(irq, 400, "Missing From Tag");
 	if (!sip->sip_contact || !sip->sip_contact->m_url->url_host)
