@@ -44,6 +44,7 @@ struct loop_timer {
 struct loop_post {
 	struct loop_post *next;
 	void (*fn)(void *arg);
+	void (*drop)(void *arg);   /* for a post the loop never ran */
 	void *arg;
 };
 
@@ -142,6 +143,8 @@ void sip_loop_destroy(struct sip_loop *l)
 	while (l->head) {
 		struct loop_post *p = l->head;
 		l->head = p->next;
+		if (p->drop)
+			p->drop(p->arg);
 		free(p);
 	}
 	if (l->efd >= 0)
@@ -193,7 +196,8 @@ int sip_loop_watch_fd(struct sip_loop *l, int fd, void (*cb)(int fd, void *arg),
 	return 0;
 }
 
-int sip_loop_post(struct sip_loop *l, void (*fn)(void *arg), void *arg)
+int sip_loop_post(struct sip_loop *l, void (*fn)(void *arg),
+		  void (*drop)(void *arg), void *arg)
 {
 	struct loop_post *p;
 	uint64_t one = 1;
@@ -204,6 +208,7 @@ int sip_loop_post(struct sip_loop *l, void (*fn)(void *arg), void *arg)
 	if (!p)
 		return -ENOMEM;
 	p->fn = fn;
+	p->drop = drop;
 	p->arg = arg;
 	p->next = NULL;
 	pthread_mutex_lock(&l->lock);
@@ -240,7 +245,9 @@ int sip_loop_every(struct sip_loop *l, unsigned ms, void (*fn)(void *arg),
 	t->fn = fn;
 	t->arg = arg;
 	t->timer = su_timer_create(su_root_task(l->root), ms);
-	if (!t->timer || su_timer_set_interval(t->timer, timer_fire, t, ms) < 0) {
+	/* su_timer_run repeats with the duration given at creation;
+	 * su_timer_set_interval would fire only once. */
+	if (!t->timer || su_timer_run(t->timer, timer_fire, t) < 0) {
 		su_timer_destroy(t->timer);
 		free(t);
 		return -ENOMEM;

@@ -31,10 +31,12 @@ void sip_loop_stop(struct sip_loop *l);
 /* Call cb(fd, arg) in the loop thread whenever fd is readable. */
 int sip_loop_watch_fd(struct sip_loop *l, int fd, void (*cb)(int fd, void *arg),
 		      void *arg);
-/* Run fn(arg) in the loop thread, soon.  Safe from any thread.  Returns 0,
- * or a negative errno value (then fn is not called and arg is the
- * caller's). */
-int sip_loop_post(struct sip_loop *l, void (*fn)(void *arg), void *arg);
+/* Run fn(arg) in the loop thread, soon.  Safe from any thread.  A post
+ * still queued when the loop is destroyed is never run: drop(arg) is called
+ * instead (drop may be NULL).  Returns 0, or a negative errno value (then
+ * neither is called and arg is the caller's). */
+int sip_loop_post(struct sip_loop *l, void (*fn)(void *arg),
+		  void (*drop)(void *arg), void *arg);
 /* Call fn(arg) every `ms` milliseconds in the loop thread. */
 int sip_loop_every(struct sip_loop *l, unsigned ms, void (*fn)(void *arg),
 		   void *arg);

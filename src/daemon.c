@@ -34,10 +34,6 @@ struct daemon {
 	struct db *db;          /* the main thread's store connection */
 	struct sip_engine *sip; /* issue 3: the presence engine */
 	struct xcap_server *xcap;
-	/* XCAP change messages posted to the SIP thread and not yet run:
-	 * freed at stop if the loop ended before running them. */
-	pthread_mutex_t xcap_lock;
-	struct xcap_change *xcap_pending;
 	int sigfd;
 	int pidfd;
 	int exit_status;
@@ -159,37 +155,20 @@ static int store_open(struct daemon *d)
  * xcap_changed() in an XCAP worker, which posts a copy of the news to the
  * SIP thread (the two sides never share a mutable struct). */
 struct xcap_change {
-	struct xcap_change *prev, *next;   /* d->xcap_pending */
 	struct daemon *d;
 	char xui[256];
 	char auid[64];
 };
 
-static void xcap_change_unlink(struct xcap_change *c)
-{
-	struct daemon *d = c->d;
-
-	pthread_mutex_lock(&d->xcap_lock);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		d->xcap_pending = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	pthread_mutex_unlock(&d->xcap_lock);
-}
-
 static void xcap_change_apply(void *arg)
 {
 	struct xcap_change *c = arg;
 
-	/* In the SIP thread.  The presence engine re-evaluates the
-	 * presentity's subscriptions from the store here once it exists. */
+	/* In the SIP thread: re-run the authorization of the presentity's
+	 * watchers from the store. */
 	log_debug("xcap: documents of %s changed (%s)", c->xui, c->auid);
-	/* --- sip (issue 3): re-run the authorization of its watchers. */
 	if (c->d->sip)
 		sip_engine_documents_changed(c->d->sip, c->xui);
-	xcap_change_unlink(c);
 	free(c);
 }
 
@@ -203,15 +182,9 @@ static void xcap_changed(const char *xui, const char *auid, void *arg)
 	c->d = d;
 	snprintf(c->xui, sizeof(c->xui), "%s", xui);
 	snprintf(c->auid, sizeof(c->auid), "%s", auid);
-	pthread_mutex_lock(&d->xcap_lock);
-	c->next = d->xcap_pending;
-	if (c->next)
-		c->next->prev = c;
-	d->xcap_pending = c;
-	pthread_mutex_unlock(&d->xcap_lock);
-	if (sip_loop_post(d->loop, xcap_change_apply, c) < 0) {
+	/* A message the stopped loop never runs is freed by the loop. */
+	if (sip_loop_post(d->loop, xcap_change_apply, free, c) < 0) {
 		log_warn("xcap: cannot tell the SIP side that %s changed", xui);
-		xcap_change_unlink(c);
 		free(c);
 	}
 }
@@ -219,8 +192,6 @@ static void xcap_changed(const char *xui, const char *auid, void *arg)
 static int xcap_start(struct daemon *d)
 {
 	struct xcap_server_hooks hooks = { .changed = xcap_changed, .arg = d };
-
-	pthread_mutex_init(&d->xcap_lock, NULL);
 
 	if (!conf_str(d->conf, "xcap.listen")[0]) {
 		log_notice("xcap: disabled (xcap.listen is empty)");
@@ -253,13 +224,6 @@ static void xcap_stop(struct daemon *d)
 {
 	xcap_server_stop(d->xcap);   /* no worker posts after this */
 	d->xcap = NULL;
-	/* The loop has stopped: messages still queued will never run. */
-	while (d->xcap_pending) {
-		struct xcap_change *c = d->xcap_pending;
-
-		d->xcap_pending = c->next;
-		free(c);
-	}
 }
 
 static void services_stop(struct daemon *d)

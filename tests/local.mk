@@ -37,6 +37,13 @@ TESTS += tests/unit/check_presencectl
 dist_check_SCRIPTS += tests/integration/daemon_lifecycle.sh
 TESTS += tests/integration/daemon_lifecycle.sh
 
+# --- sip loop
+check_PROGRAMS += tests/unit/check_sip_loop
+tests_unit_check_sip_loop_SOURCES = tests/unit/check_sip_loop.c
+tests_unit_check_sip_loop_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_sip_loop_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/check_sip_loop
+
 # --- auth (digest)
 check_PROGRAMS += tests/unit/check_digest
 tests_unit_check_digest_SOURCES = tests/unit/check_digest.c
