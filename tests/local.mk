@@ -133,3 +133,4 @@ TESTS += tests/unit/check_fuzz_corpus
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run.sh tests/fuzz/corpus \
 	tests/fuzz/fuzz_xcap_uri.c tests/fuzz/fuzz_xcap_node.c \
 	tests/fuzz/fuzz_digest.c tests/fuzz/fuzz_config.c
+EXTRA_DIST += tests/unit/check_main.h

@@ -9,6 +9,7 @@
  * clock (db_set_clock), never from sleeping.
  */
 #include <check.h>
+#include "tests/unit/check_main.h"
 #include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -1262,13 +1263,4 @@ static Suite *db_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(db_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(db_suite)

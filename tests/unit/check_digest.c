@@ -11,6 +11,7 @@
 #include "src/core.h"
 
 #include <check.h>
+#include "tests/unit/check_main.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1009,16 +1010,12 @@ static Suite *digest_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
+	int status;
 
 	load_bad_lines();
-	sr = srunner_create(digest_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = check_main_run(digest_suite());
 	for (int i = 0; i < n_bad_lines; i++)
 		free(bad_lines[i]);
 	free(bad_lines);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return status;
 }

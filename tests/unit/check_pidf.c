@@ -8,6 +8,7 @@
  * re-parsing them, with pidf_parse (validity) and plain libxml2 (shape).
  */
 #include <check.h>
+#include "tests/unit/check_main.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1118,13 +1119,10 @@ static Suite *pidf_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pidf_suite());
-	int failed;
+	int status;
 
 	xmlInitParser();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = check_main_run(pidf_suite());
 	xmlCleanupParser();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return status;
 }

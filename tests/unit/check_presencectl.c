@@ -8,6 +8,7 @@
 #include "src/core.h"
 
 #include <check.h>
+#include "tests/unit/check_main.h"
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -350,13 +351,4 @@ static Suite *ctl_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(ctl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(ctl_suite)

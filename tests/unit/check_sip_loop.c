@@ -7,6 +7,7 @@
 #include "sip/sip.h"
 
 #include <check.h>
+#include "tests/unit/check_main.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -107,20 +108,16 @@ START_TEST(watch_and_timer)
 }
 END_TEST
 
-int main(void)
+static Suite *loop_suite(void)
 {
 	Suite *s = suite_create("sip_loop");
 	TCase *tc = tcase_create("loop");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, post_runs_in_the_loop_thread);
 	tcase_add_test(tc, unrun_post_is_dropped);
 	tcase_add_test(tc, watch_and_timer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(loop_suite)

@@ -11,6 +11,7 @@
  * Certificates are generated in memory with GnuTLS at test time.
  */
 #include <check.h>
+#include "tests/unit/check_main.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,13 +376,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(suite)

@@ -4,6 +4,7 @@
  * traversal, namespace bindings and the selector ABNF.
  */
 #include <check.h>
+#include "tests/unit/check_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -291,13 +292,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(suite)
