@@ -537,6 +537,13 @@ static void reauthorize_all(struct sip_engine *e)
 	free(v);
 }
 
+int sip_engine_check_conf(const struct conf *conf)
+{
+	struct sip_settings s;
+
+	return settings_load(&s, conf) < 0 ? -1 : 0;
+}
+
 int sip_engine_reload(struct sip_engine *e, const struct conf *conf)
 {
 	struct sip_settings s;

@@ -102,6 +102,11 @@ int sip_engine_create(struct sip_engine **ep, struct sip_loop *loop,
  * NULL-safe.  Subscriptions stay in the store (they survive a restart). */
 void sip_engine_destroy(struct sip_engine *e);
 /* Apply the reloadable sip.* settings of `conf` (SIGHUP).  0 or -EINVAL. */
+/* Check the sip.* settings (and the server.* ones the engine reads) the
+ * way sip_engine_create and sip_engine_reload will: 0, or -1 after logging
+ * what is wrong.  For presenced -n and for SIGHUP before anything is
+ * applied. */
+int sip_engine_check_conf(const struct conf *conf);
 int sip_engine_reload(struct sip_engine *e, const struct conf *conf);
 /* The XCAP documents of `xui` changed (already committed): re-evaluate
  * the authorization of every subscription to that presentity. */

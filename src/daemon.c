@@ -56,6 +56,14 @@ static struct conf *load_conf(const struct daemon_opts *o, char *err,
 			goto fail;
 	if (conf_validate(c, err, errlen) < 0)
 		goto fail;
+	/* Values only the SIP engine understands (policy names, algorithms,
+	 * peer CIDRs) are checked here too, so -n and SIGHUP refuse them
+	 * before anything runs with them. */
+	if (sip_engine_check_conf(c) < 0) {
+		snprintf(err, errlen, "%s: invalid SIP settings (see above)",
+			 o->config_path);
+		goto fail;
+	}
 	return c;
 fail:
 	conf_free(c);

@@ -22,6 +22,13 @@ out=$("$PRESENCED" -n -c "$T/missing.conf" 2>&1); rc=$?
 check "a missing config file is an error" test "$rc" -eq 1
 out=$("$PRESENCED" -n -c "$CONF" -o sip.nope=1 2>&1); rc=$?
 check "an unknown -o key is an error" test "$rc" -eq 1
+# values only the SIP engine understands are checked by -n as well
+for bad in sip.default_policy=allwo sip.digest_algorithms=SHA-1 \
+	   sip.trusted_peers=10.0.0.0/99 sip.min_expires=7200; do
+	out=$("$PRESENCED" -n -c "$CONF" -o "$bad" 2>&1); rc=$?
+	check "presenced -n rejects $bad" test "$rc" -eq 1
+done
+check "... saying what is wrong" grep -q 'default_policy must be' <<<"$("$PRESENCED" -n -c "$CONF" -o sip.default_policy=allwo 2>&1)"
 
 # start, up, pid file
 if pd_start "$CONF"; then ok "presenced starts and logs ready"; else not_ok "presenced starts"; cat "$PD_LOG"; pd_finish; exit 1; fi
@@ -42,6 +49,11 @@ cp "$CONF" "$T/good.conf"; echo "garbage line" >> "$CONF"
 kill -HUP "$PD_PID"
 check "a broken file on SIGHUP is reported and ignored" pd_wait_log 'reload failed, keeping'
 check "the daemon survives a failed reload" kill -0 "$PD_PID"
+printf '[sip]\ndefault_policy = maybe\n' >> "$T/good.conf.bad"
+cat "$T/good.conf" "$T/good.conf.bad" > "$CONF"
+kill -HUP "$PD_PID"
+check "a SIGHUP with a bad policy name keeps the running configuration" \
+	pd_wait_log 'reload failed, keeping.*invalid SIP settings'
 cp "$T/good.conf" "$CONF"
 
 # SIGTERM
